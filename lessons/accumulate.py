@@ -1,0 +1,70 @@
+"""Lesson 4: gradients add up across backward() calls until x.grad.zero_()."""
+
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from lessons.functions import expression_source, two_dot
+from lessons.parsing import parse_vector
+from lessons.program import Program, ProgramWriter, leaf, leaf_literal, runtime_error
+
+MAX_CALLS = 5
+
+
+@dataclass(frozen=True)
+class AccumulationLesson:
+    x: Tensor
+    single: Tensor  # the gradient of one backward() call
+    after_each_call: tuple[Tensor, ...]  # x.grad after call 1, 2, ...
+    multiples_max_abs_diff: float  # between x.grad after call k and k times `single`
+    after_zero: Tensor  # x.grad after x.grad.zero_()
+    second_pass_error: str | None  # what torch says to backward() twice through one graph
+    expression: str
+    program: Program
+
+
+def accumulation_lesson(x_text: str, calls: int, language: str = "en") -> AccumulationLesson:
+    if not 1 <= calls <= MAX_CALLS:
+        raise ValueError(f"calls must be between 1 and {MAX_CALLS}, not {calls}")
+    values = parse_vector(x_text)
+    expression = expression_source(two_dot)
+    writer = ProgramWriter(language)
+    x = leaf(values)
+    writer.code(f"x = {leaf_literal(values)}")
+
+    writer.comment("fresh_graph")
+    writer.code(f"for call in range({calls}):", f"    y = {expression}", "    y.backward()")
+    writer.code('    print("x.grad =", x.grad)')
+    after_each_call = []
+    for _ in range(calls):
+        two_dot(x).backward()
+        after_each_call.append(x.grad.clone())
+        writer.prints("x.grad =", x.grad)
+
+    writer.blank()
+    writer.comment("zero")
+    x.grad.zero_()
+    after_zero = x.grad.clone()
+    writer.code("x.grad.zero_()")
+    writer.show("x.grad =", "x.grad", x.grad)
+
+    writer.blank()
+    writer.comment("second_pass")
+    y = two_dot(x)
+    y.backward()
+    writer.code(f"y = {expression}", "y.backward()")
+    second_pass_error = runtime_error(y.backward)
+    writer.show_error("y.backward()", second_pass_error)
+    return AccumulationLesson(
+        x=x.detach(),
+        single=after_each_call[0],
+        after_each_call=tuple(after_each_call),
+        multiples_max_abs_diff=max(
+            (grad - k * after_each_call[0]).abs().max().item()
+            for k, grad in enumerate(after_each_call, start=1)
+        ),
+        after_zero=after_zero,
+        second_pass_error=second_pass_error,
+        expression=expression,
+        program=writer.finish(),
+    )

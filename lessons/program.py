@@ -1,0 +1,78 @@
+"""A copyable program that reproduces a lesson, written next to the numbers it prints.
+
+A lesson runs its torch steps and, step by step, records the same steps as code plus
+the line that code prints, formatted from the tensors the lesson really computed.
+tests/test_snippets.py runs every program in a fresh interpreter and checks that it
+prints exactly `output`.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from i18n import translate
+
+
+@dataclass(frozen=True)
+class Program:
+    code: str
+    output: str
+
+
+class ProgramWriter:
+    def __init__(self, language: str) -> None:
+        self._language = language
+        self._code = ["import torch", ""]
+        self._output: list[str] = []
+
+    def comment(self, key: str, **params: object) -> None:
+        self._code.append("# " + translate(self._language, f"code.{key}", **params))
+
+    def code(self, *lines: str) -> None:
+        self._code.extend(lines)
+
+    def blank(self) -> None:
+        self._code.append("")
+
+    def prints(self, label: str, value: object) -> None:
+        """Record that the code so far prints `label value` (print's own format)."""
+        self._output.append(f"{label} {value!s}")
+
+    def show(self, label: str, expression: str, value: object) -> None:
+        """`print(label, expression)`, where `expression` evaluates to `value`."""
+        self._code.append(f'print("{label}", {expression})')
+        self.prints(label, value)
+
+    def show_error(self, statement: str, error: str | None) -> None:
+        """Run `statement` expecting torch to refuse it, and print what torch said."""
+        self._code += ["try:", f"    {statement}", "except RuntimeError as error:"]
+        self._code.append('    print("RuntimeError:", error)')
+        if error is not None:
+            self.prints("RuntimeError:", error)
+
+    def finish(self) -> Program:
+        return Program(code="\n".join(self._code) + "\n", output="\n".join(self._output))
+
+
+def leaf(values: Sequence[float]) -> Tensor:
+    return torch.tensor(list(values), requires_grad=True)
+
+
+def tensor_literal(tensor: Tensor) -> str:
+    """Python source that rebuilds `tensor` exactly (float32 values print as float64)."""
+    return f"torch.tensor({tensor.detach().tolist()!r})"
+
+
+def leaf_literal(values: Sequence[float]) -> str:
+    return f"torch.tensor({list(values)!r}, requires_grad=True)"
+
+
+def runtime_error(action: Callable[[], object]) -> str | None:
+    """The message of the RuntimeError torch raises for `action`, or None if it raises none."""
+    try:
+        action()
+    except RuntimeError as error:
+        return str(error)
+    return None

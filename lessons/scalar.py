@@ -1,0 +1,56 @@
+"""Lesson 1: backward() on a scalar output fills x.grad with the gradient."""
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from lessons.functions import SCALAR_FUNCTIONS, expression_source
+from lessons.parsing import parse_vector
+from lessons.program import Program, ProgramWriter, leaf, leaf_literal
+
+# float32 autograd against a float32 formula: they agree to rounding.
+MATCH_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class ScalarLesson:
+    x: Tensor
+    y: Tensor
+    grad: Tensor  # x.grad after y.backward()
+    expected: Tensor  # the gradient derived by hand
+    max_abs_diff: float
+    matches: bool
+    expression: str
+    latex: str
+    gradient_latex: str
+    program: Program
+
+
+def scalar_lesson(x_text: str, function_name: str, language: str = "en") -> ScalarLesson:
+    function = SCALAR_FUNCTIONS[function_name]
+    values = parse_vector(x_text)
+    expression = expression_source(function.compute)
+
+    x = leaf(values)
+    y = function.compute(x)
+    y.backward()
+    expected = function.gradient(x.detach())
+    max_abs_diff = (x.grad - expected).abs().max().item()
+
+    writer = ProgramWriter(language)
+    writer.code(f"x = {leaf_literal(values)}", f"y = {expression}", "y.backward()")
+    writer.show("y =", "y", y)
+    writer.show("x.grad =", "x.grad", x.grad)
+    return ScalarLesson(
+        x=x.detach(),
+        y=y.detach(),
+        grad=x.grad,
+        expected=expected,
+        max_abs_diff=max_abs_diff,
+        matches=torch.allclose(x.grad, expected, rtol=MATCH_TOLERANCE, atol=MATCH_TOLERANCE),
+        expression=expression,
+        latex=function.latex,
+        gradient_latex=function.gradient_latex,
+        program=writer.finish(),
+    )

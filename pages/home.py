@@ -1,0 +1,21 @@
+import streamlit as st
+
+from ui.navigation import LESSONS
+from ui.session import start_page
+
+t = start_page()
+
+st.title(t("home.title"), anchor=False)
+st.markdown(t("home.intro"))
+
+st.subheader(t("home.map"), divider="gray")
+for lesson in LESSONS:
+    st.page_link(lesson.path, label=t(f"nav.{lesson.name}"), icon=lesson.icon)
+    st.caption(t(f"home.{lesson.name}_blurb"))
+
+with st.expander(t("home.notation_title")):
+    st.markdown(t("home.notation_body"))
+
+st.subheader(t("home.run_title"), divider="gray")
+st.markdown(t("home.run_body"))
+st.code(t("home.run_commands").strip(), language="bash")

@@ -1,0 +1,43 @@
+import streamlit as st
+
+from lessons.functions import SCALAR_FUNCTIONS
+from lessons.scalar import scalar_lesson
+from ui.session import start_page
+from ui.widgets import (
+    function_picker,
+    run_lesson,
+    show_closing,
+    show_goal,
+    show_program,
+    vector_input,
+)
+
+t = start_page()
+show_goal(t, "scalar")
+
+st.subheader(t("scalar.step_inputs"), divider="gray")
+x_text = vector_input(t, "scalar_x", t("common.x_label"))
+function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))
+
+st.subheader(t("scalar.step_run"), divider="gray")
+lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)
+if lesson:
+    st.latex(lesson.latex)
+    with st.container(key="scalar_result"):
+        y_column, grad_column, expected_column = st.columns(3)
+        y_column.markdown(t("scalar.y_label"))
+        y_column.code(str(lesson.y), language="text")
+        grad_column.markdown(t("scalar.grad_label"))
+        grad_column.code(str(lesson.grad), language="text")
+        expected_column.markdown(t("scalar.expected_label"))
+        expected_column.code(str(lesson.expected), language="text")
+    st.latex(lesson.gradient_latex)
+    if lesson.matches:
+        st.success(t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:")
+    else:
+        st.error(t("scalar.mismatch", diff=f"{lesson.max_abs_diff:.3g}"))
+    with st.expander(t("scalar.why_title")):
+        st.markdown(t("scalar.why_body"))
+    show_program(t, lesson.program)
+
+show_closing(t, "scalar", tries=3)

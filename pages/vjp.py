@@ -1,0 +1,84 @@
+import streamlit as st
+
+from charts import AxisTitles, jacobian_figure, matrix_table, weighted_rows_figure
+from lessons.functions import VECTOR_FUNCTIONS
+from lessons.parsing import MAX_LENGTH
+from lessons.vjp import PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
+from ui.session import start_page
+from ui.widgets import (
+    function_picker,
+    run_lesson,
+    show_closing,
+    show_goal,
+    show_matrix,
+    show_program,
+    vector_input,
+)
+
+t = start_page()
+show_goal(t, "vjp")
+
+st.subheader(t("vjp.step_inputs"), divider="gray")
+x_text = vector_input(t, "vjp_x", t("common.x_label"))
+function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
+preset = st.radio(
+    t("vjp.preset_label"),
+    PRESETS,
+    key="vjp_preset",
+    format_func=lambda name: t(f"vjp.preset_{name}"),
+    horizontal=True,
+    persist_state="session",
+)
+choice = VectorChoice(preset)
+if preset == "one_hot":
+    index = st.number_input(
+        t("vjp.index_label"), 1, MAX_LENGTH, key="vjp_index", persist_state="session"
+    )
+    choice = VectorChoice(preset, index=index)
+elif preset == "random":
+    seed = st.number_input(
+        t("vjp.seed_label"), 0, 2**31 - 1, key="vjp_seed", persist_state="session"
+    )
+    choice = VectorChoice(preset, seed=seed)
+elif preset == "typed":
+    v_text = vector_input(t, "vjp_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
+    choice = VectorChoice(preset, text=v_text)
+
+st.subheader(t("vjp.step_result"), divider="gray")
+lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
+if lesson:
+    st.latex(lesson.latex)
+    with st.container(key="vjp_result"):
+        v_column, grad_column = st.columns(2)
+        v_column.markdown("**v**")
+        v_column.code(str(lesson.v), language="text")
+        grad_column.markdown("**x.grad**")
+        grad_column.code(str(lesson.grad), language="text")
+    st.markdown(t("vjp.formula_intro"))
+    st.latex(VJP_LATEX)
+    if preset in ("ones", "one_hot"):
+        st.info(t(f"vjp.{preset}_explained", index=choice.index), icon=":material/info:")
+
+    st.subheader(t("vjp.step_jacobian"), divider="gray")
+    st.latex(lesson.jacobian_latex)
+    jacobian = lesson.jacobian.numpy()
+    titles = AxisTitles(t("vjp.jacobian_chart"), t("chart.rows"), t("chart.columns"))
+    show_matrix(t, jacobian_figure(jacobian, titles), matrix_table(jacobian), "vjp_jacobian")
+
+    st.subheader(t("vjp.step_weighted"), divider="gray")
+    st.markdown(t("vjp.weighted_intro"))
+    weighted = lesson.weighted_rows.numpy()
+    sums = lesson.column_sums.numpy()
+    titles = AxisTitles(t("vjp.weighted_chart"), t("chart.rows"), t("chart.columns"))
+    show_matrix(
+        t,
+        weighted_rows_figure(weighted, sums, titles, t("chart.sums")),
+        matrix_table(weighted),
+        "vjp_weighted",
+    )
+    st.metric(t("vjp.max_diff"), f"{lesson.max_abs_diff:.3g}")
+    st.caption(t("vjp.orientation"))
+
+    show_program(t, lesson.program)
+
+show_closing(t, "vjp", tries=4)

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: language, inputs, and how results are shown."""

@@ -1,0 +1,23 @@
+"""The lesson pages, in teaching order: one list for the router and the home page's map."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    name: str  # file stem, url path and catalog section at once
+
+    icon: str
+
+    @property
+    def path(self) -> str:
+        return f"pages/{self.name}.py"
+
+
+HOME = LessonPage("home", ":material/home:")
+LESSONS = (
+    LessonPage("scalar", ":material/looks_one:"),
+    LessonPage("nonscalar", ":material/looks_two:"),
+    LessonPage("vjp", ":material/looks_3:"),
+    LessonPage("accumulate", ":material/looks_4:"),
+)

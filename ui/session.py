@@ -1,0 +1,47 @@
+"""Per-session state: the language, and the repair of a deep link that skipped app.py."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, translate
+
+LANGUAGE_KEY = "lang"
+
+
+@dataclass(frozen=True)
+class Translator:
+    """`t("scalar.title")`: a message in this session's language."""
+
+    language: str
+
+    def __call__(self, key: str, **params: object) -> str:
+        return translate(self.language, key, **params)
+
+
+def initial_language() -> str:
+    """?lang= from a shared link first, then the browser's language."""
+    requested = st.query_params.get(LANGUAGE_KEY)
+    if requested in LANGUAGES:
+        return requested
+    return language_for_locale(st.context.locale)
+
+
+def translator() -> Translator:
+    return Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
+
+
+def start_page() -> Translator:
+    """Call first on every page. Returns the translator for this session's language.
+
+    A `pages/` folder next to app.py makes a fresh server answer its first request the
+    old way: a deep link such as /vjp then runs the page without app.py (no navigation,
+    file names in the sidebar). st.navigation clears this private flag; clearing it here
+    and rerunning sends the request through app.py. streamlit is pinned for this reason,
+    and tests/e2e checks a deep link as the first request to a new server.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return translator()

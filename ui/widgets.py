@@ -1,0 +1,91 @@
+"""Inputs and result blocks that every lesson page uses the same way."""
+
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
+from lessons.program import Program
+from ui.session import Translator
+
+Lesson = TypeVar("Lesson")
+
+DEFAULT_X = "1, 2, 3"
+# Characters that Markdown (and Streamlit's $…$ maths) would interpret.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def vector_input(
+    t: Translator, key: str, label: str, help_key: str = "common.x_help", default: str = DEFAULT_X
+) -> str:
+    # persist_state keeps what the learner typed across page switches.
+    return st.text_input(
+        label,
+        value=default,
+        key=key,
+        help=t(help_key, limit=MAX_LENGTH, magnitude=f"{MAX_MAGNITUDE:,.0f}"),
+        persist_state="session",
+    )
+
+
+def function_picker(t: Translator, key: str, names: list[str]) -> str:
+    return st.selectbox(
+        t("common.function_label"),
+        names,
+        key=key,
+        format_func=lambda name: t(f"functions.{name}"),
+        persist_state="session",
+    )
+
+
+def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> Lesson | None:
+    """The lesson's result, or None after telling the learner what is wrong with the input."""
+    try:
+        return lesson(*args)
+    except InputError as error:
+        params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
+        st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
+        return None
+
+
+def escape_markdown(text: str) -> str:
+    """Show typed text literally: st.error renders Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def show_goal(t: Translator, page: str) -> None:
+    st.title(t(f"{page}.title"), anchor=False)
+    st.info(f"**{t('common.goal')}**  \n{t(f'{page}.goal')}", icon=":material/flag:")
+
+
+def show_torch_error(t: Translator, message: str | None) -> None:
+    if message is None:
+        st.warning(t("common.no_error"))
+        return
+    st.markdown(t("common.torch_said"))
+    st.code(f"RuntimeError: {message}", language="text", wrap_lines=True)
+
+
+def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str) -> None:
+    st.plotly_chart(figure, width="stretch", key=key)
+    with st.expander(t("common.table")):
+        st.dataframe(table, width="stretch")
+
+
+def show_program(t: Translator, program: Program) -> None:
+    st.subheader(t("common.program"), divider="gray")
+    st.caption(t("common.program_intro"))
+    st.code(program.code, language="python")
+    st.markdown(t("common.output"))
+    st.code(program.output, language="text")
+
+
+def show_closing(t: Translator, page: str, tries: int) -> None:
+    st.subheader(t("common.try_this"), divider="gray")
+    st.markdown("\n".join(f"- {t(f'{page}.try_{n}')}" for n in range(1, tries + 1)))
+    st.subheader(t("common.summary"), divider="gray")
+    st.info(t(f"{page}.summary_body"), icon=":material/lightbulb:")
