@@ -4,23 +4,23 @@ import streamlit as st
 
 from i18n import LANGUAGES
 from ui.navigation import HOME, LESSONS, LessonPage
-from ui.session import LANGUAGE_KEY, initial_language, translator
+from ui.session import LANGUAGE_KEY, Translator, initial_language
 
-if LANGUAGE_KEY not in st.session_state:
-    st.session_state[LANGUAGE_KEY] = initial_language()
-
-# The switch reads the same in both languages, so the language before the switch will do.
-switch_text = translator()
-st.sidebar.radio(
+# The default follows the URL, which follows the switch, so the two never disagree.
+# The switch reads the same in every language: any translator will do for its labels.
+default_language = initial_language()
+switch_text = Translator(default_language)
+language = st.sidebar.radio(
     switch_text("app.language"),
     LANGUAGES,
+    index=LANGUAGES.index(default_language),
     key=LANGUAGE_KEY,
     format_func=lambda code: switch_text(f"app.language_{code}"),
     horizontal=True,
 )
 # Always in the URL, so that a copied link opens in the language it was copied in.
-st.query_params[LANGUAGE_KEY] = st.session_state[LANGUAGE_KEY]
-t = translator()
+st.query_params[LANGUAGE_KEY] = language
+t = Translator(language)
 st.set_page_config(page_title=t("app.name"), page_icon=":material/function:")
 
 

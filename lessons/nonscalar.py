@@ -31,7 +31,7 @@ class NonScalarLesson:
     jacobian: Tensor  # m x n, rows y_i, columns x_j
     expected_jacobian: Tensor  # derived by hand
     jacobian_max_abs_diff: float  # between the two
-    scalar_error: str | None  # what torch says to y.backward()
+    scalar_error: str | None  # what torch says to y.backward(); None for a one-entry y
     wrong_shape: int  # the length of the deliberately wrong v
     wrong_shape_error: str | None  # what torch says to y.backward(v) with that v
     ways_out: tuple[WayOut, ...]
@@ -61,8 +61,12 @@ def nonscalar_lesson(x_text: str, function_name: str, language: str = "en") -> N
     wrong_shape_error = runtime_error(lambda: y.backward(torch.ones(wrong_shape)))
     writer.show_error(f"y.backward(torch.ones({wrong_shape}))", wrong_shape_error)
 
+    # A one-entry y is accepted like a scalar, and that backward() frees the graph:
+    # each way out therefore starts from a freshly built y.
     writer.blank()
     writer.comment("ways_out")
+    y = function.compute(x)
+    writer.code(f"y = {expression}")
     ways_out = (
         _sum_then_backward(x, y, writer),
         _backward_with_ones(x, y, writer),

@@ -51,13 +51,10 @@ def _parse_number(token: str) -> float:
     quoted = _quote(token)
     if _NOT_FINITE.fullmatch(token):
         raise InputError("not_finite", {"entry": quoted})
+    if any(char.isdigit() and not char.isascii() for char in token):
+        raise InputError("non_ascii_digit", {"entry": quoted})
     if not _NUMBER.fullmatch(token):
-        code = (
-            "non_ascii_digit"
-            if any(c.isdigit() and not c.isascii() for c in token)
-            else "not_a_number"
-        )
-        raise InputError(code, {"entry": quoted})
+        raise InputError("not_a_number", {"entry": quoted})
     value = float(token)
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise InputError("too_large", {"entry": quoted, "limit": f"{MAX_MAGNITUDE:,.0f}"})

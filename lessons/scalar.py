@@ -39,7 +39,9 @@ def scalar_lesson(x_text: str, function_name: str, language: str = "en") -> Scal
     max_abs_diff = (x.grad - expected).abs().max().item()
 
     writer = ProgramWriter(language)
-    writer.code(f"x = {leaf_literal(values)}", f"y = {expression}", "y.backward()")
+    writer.code(f"x = {leaf_literal(values)}", f"y = {expression}")
+    writer.comment("scalar_backward")
+    writer.code("y.backward()")
     writer.show("y =", "y", y)
     writer.show("x.grad =", "x.grad", x.grad)
     return ScalarLesson(

@@ -27,7 +27,7 @@ if lesson:
     with st.container(key="accumulate_result"):
         for call, grad in enumerate(lesson.after_each_call, start=1):
             call_column, grad_column = st.columns([1, 3])
-            call_column.markdown(f"{t('accumulate.call')} {call}")
+            call_column.markdown(t("accumulate.call", call=call))
             grad_column.code(str(grad), language="text")
     if lesson.multiples_max_abs_diff == 0:
         st.success(t("accumulate.multiple", calls=calls), icon=":material/check:")

@@ -15,6 +15,8 @@ from ui.widgets import (
     vector_input,
 )
 
+BACKWARD_TRIED = "nonscalar_backward_tried"
+
 t = start_page()
 show_goal(t, "nonscalar")
 
@@ -28,7 +30,18 @@ if lesson:
     st.latex(lesson.latex)
 
     st.subheader(t("nonscalar.step_error"), divider="gray")
-    if st.button(t("nonscalar.button"), key="nonscalar_backward", icon=":material/play_arrow:"):
+    # Remembered in the session (not just for the rerun after the click), so the error
+    # stays on screen while the learner changes x to see what it does.
+    st.button(
+        t("nonscalar.button"),
+        key="nonscalar_backward",
+        icon=":material/play_arrow:",
+        on_click=st.session_state.update,
+        kwargs={BACKWARD_TRIED: True},
+    )
+    if st.session_state.get(BACKWARD_TRIED) and lesson.scalar_error is None:
+        st.info(t("nonscalar.single_entry"), icon=":material/info:")
+    elif st.session_state.get(BACKWARD_TRIED):
         show_torch_error(t, lesson.scalar_error)
         st.markdown(t("nonscalar.error_explained", m=m))
     else:

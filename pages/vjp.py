@@ -50,9 +50,9 @@ if lesson:
     st.latex(lesson.latex)
     with st.container(key="vjp_result"):
         v_column, grad_column = st.columns(2)
-        v_column.markdown("**v**")
+        v_column.markdown(t("vjp.v_heading"))
         v_column.code(str(lesson.v), language="text")
-        grad_column.markdown("**x.grad**")
+        grad_column.markdown(t("vjp.grad_heading"))
         grad_column.code(str(lesson.grad), language="text")
     st.markdown(t("vjp.formula_intro"))
     st.latex(VJP_LATEX)

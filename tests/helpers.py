@@ -1,0 +1,65 @@
+"""Shared test helpers: open a page with AppTest, read back what it shows."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate")
+ALL_PAGES = ("home", *LESSON_PAGES)
+
+
+def open_page(page: str, language: str = "en") -> AppTest:
+    """Start from app.py, as a visitor does, then switch to `page`."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["lang"] = language
+    at.run()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def code_blocks(at: AppTest) -> list[str]:
+    return [block.value for block in at.code]
+
+
+def program_and_output(at: AppTest) -> tuple[str, str]:
+    """The copyable program on the page and the output shown beneath it."""
+    blocks = code_blocks(at)
+    start = next(i for i, block in enumerate(blocks) if block.startswith("import torch"))
+    return blocks[start], blocks[start + 1]
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def decode(array: object) -> np.ndarray:
+    """A Plotly array from a figure spec: a plain list, or Plotly ≥ 6's base64 `bdata`."""
+    if isinstance(array, dict) and "bdata" in array:
+        values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+        shape = [int(size) for size in str(array.get("shape", len(values))).split(",")]
+        return values.reshape(shape)
+    return np.asarray(array, dtype=float)
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page says in prose, for searching."""
+    parts = [
+        element.value
+        for kind in (
+            "title",
+            "subheader",
+            "markdown",
+            "caption",
+            "info",
+            "success",
+            "warning",
+            "error",
+        )
+        for element in getattr(at, kind)
+    ]
+    return "\n".join(str(part) for part in parts)

@@ -1,0 +1,66 @@
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from charts import (
+    MAX_ANNOTATED,
+    AxisTitles,
+    jacobian_figure,
+    matrix_table,
+    symbols,
+    weighted_rows_figure,
+)
+
+TITLES = AxisTitles("J", "rows", "columns")
+J = np.array([[2.0, 0.0, 0.0], [0.0, -4.0, 0.0]])
+
+
+def test_symbols_are_one_based_with_subscripts():
+    assert symbols("y", 3) == ["y₁", "y₂", "y₃"]
+    assert symbols("x", 12)[-1] == "x₁₂"
+
+
+def test_jacobian_figure_draws_j_with_rows_y_and_columns_x():
+    figure = jacobian_figure(J, TITLES)
+    (heatmap,) = figure.data
+    assert isinstance(heatmap, go.Heatmap)
+    np.testing.assert_array_equal(heatmap.z, J)
+    assert list(heatmap.y) == ["y₁", "y₂"] and list(heatmap.x) == ["x₁", "x₂", "x₃"]
+    assert heatmap.zmid == 0 and heatmap.colorscale[0][1] != heatmap.colorscale[-1][1]
+    assert heatmap.hovertemplate.startswith("∂%{y}/∂%{x}")
+    assert figure.layout.title.text == "J"
+    assert figure.layout.xaxis.title.text == "columns"
+    assert figure.layout.yaxis.title.text == "rows"
+    assert figure.layout.yaxis.autorange == "reversed"
+
+
+@pytest.mark.parametrize(("size", "annotated"), [(MAX_ANNOTATED, True), (MAX_ANNOTATED + 1, False)])
+def test_values_are_printed_in_cells_only_while_the_matrix_is_small(size, annotated):
+    (heatmap,) = jacobian_figure(np.eye(size), TITLES).data
+    assert (heatmap.texttemplate is not None) == annotated
+
+
+def test_weighted_rows_figure_puts_the_column_sums_beneath_on_the_same_x_axis():
+    v = np.array([1.0, 0.5])
+    weighted = v[:, None] * J
+    sums = weighted.sum(axis=0)
+    figure = weighted_rows_figure(weighted, sums, TITLES, "vᵀJ")
+    top, bottom = figure.data
+    np.testing.assert_array_equal(top.z, weighted)
+    np.testing.assert_array_equal(bottom.z, [[2.0, -2.0, 0.0]])
+    assert list(bottom.y) == ["vᵀJ"] and list(bottom.x) == list(top.x)
+    assert top.xaxis == "x" and bottom.xaxis == "x2"
+    assert figure.layout.xaxis.matches == "x2" or figure.layout.xaxis2.matches == "x"
+    # One colour scale for both panels.
+    assert (top.zmin, top.zmax) == (bottom.zmin, bottom.zmax) == (-2.0, 2.0)
+
+
+def test_weighted_rows_figure_of_zeros_keeps_a_usable_colour_scale():
+    figure = weighted_rows_figure(np.zeros((2, 2)), np.zeros(2), TITLES, "vᵀJ")
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (-1.0, 1.0)
+
+
+def test_matrix_table_labels_rows_and_columns():
+    table = matrix_table(J)
+    assert list(table.index) == ["y₁", "y₂"] and list(table.columns) == ["x₁", "x₂", "x₃"]
+    np.testing.assert_array_equal(table.to_numpy(), J)

@@ -1,0 +1,270 @@
+"""Every page through Streamlit's AppTest, started from app.py as a visitor would."""
+
+import numpy as np
+import pytest
+import torch
+
+from i18n import MISSING_MARK, catalog
+from lessons.functions import linear_matrix
+from tests.helpers import (
+    ALL_PAGES,
+    LESSON_PAGES,
+    code_blocks,
+    decode,
+    open_page,
+    plotly_specs,
+    program_and_output,
+    texts,
+)
+
+X_INPUTS = {page: f"{page}_x" for page in LESSON_PAGES}
+MISSING = MISSING_MARK.format(key="")[0]
+
+
+def result_blocks(at, page: str) -> list[str]:
+    """The tensors shown in the page's result area, in order."""
+    return [block.value for block in at.code if block.value.startswith("tensor(")]
+
+
+def raised(statement) -> str:
+    with pytest.raises(RuntimeError) as caught:
+        statement()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_renders_in_both_languages_without_gaps(page, language):
+    at = open_page(page, language)
+    assert not at.exception
+    assert not at.error
+    assert MISSING not in texts(at)
+    assert at.title[0].value == catalog(language)[f"{page}.title"]
+
+
+@pytest.mark.parametrize("page", LESSON_PAGES)
+def test_the_numbers_are_the_same_in_both_languages(page):
+    english, chinese = open_page(page, "en"), open_page(page, "zh")
+    assert program_and_output(english)[1] == program_and_output(chinese)[1]
+    assert result_blocks(english, page) == result_blocks(chinese, page)
+    assert plotly_specs(english) == [] or [
+        decode(spec["data"][0]["z"]).tolist() for spec in plotly_specs(english)
+    ] == [decode(spec["data"][0]["z"]).tolist() for spec in plotly_specs(chinese)]
+
+
+def test_home_links_every_lesson():
+    at = open_page("home")
+    links = at.get("page_link")
+    assert [link.proto.page for link in links] == [
+        f"pages/{page}.py" for page in LESSON_PAGES
+    ] or len(links) == len(LESSON_PAGES)
+    assert "streamlit run app.py" in code_blocks(at)[0]
+
+
+# --- scalar -----------------------------------------------------------------------------
+
+
+def test_scalar_page_shows_the_notes_example():
+    at = open_page("scalar")
+    assert result_blocks(at, "scalar") == [
+        "tensor(28.)",
+        "tensor([ 4.,  8., 12.])",
+        "tensor([ 4.,  8., 12.])",
+    ]
+    assert at.success
+
+
+@pytest.mark.parametrize(
+    ("x", "function", "expected"),
+    [
+        ("2, 3", "two_dot", torch.tensor([8.0, 12.0])),
+        ("1 2 3", "sum_of_squares", torch.tensor([2.0, 4.0, 6.0])),
+        ("[4, 5]", "mean", torch.tensor([0.5, 0.5])),
+        (
+            "0, 1",
+            "x_sin_x",
+            torch.sin(torch.tensor([0.0, 1.0]))
+            + torch.tensor([0.0, 1.0]) * torch.cos(torch.tensor([0.0, 1.0])),
+        ),
+    ],
+)
+def test_scalar_page_follows_x_and_the_function(x, function, expected):
+    at = open_page("scalar")
+    at.text_input(key="scalar_x").set_value(x)
+    at.selectbox(key="scalar_fn").set_value(function).run()
+    _, grad, by_hand = result_blocks(at, "scalar")
+    assert grad == by_hand == str(expected)
+
+
+# --- non-scalar -------------------------------------------------------------------------
+
+
+def test_nonscalar_page_shows_three_ways_to_the_notes_gradient():
+    at = open_page("nonscalar")
+    assert result_blocks(at, "nonscalar") == ["tensor([2., 4., 6.])"] * 3
+    (spec,) = plotly_specs(at)
+    np.testing.assert_array_equal(decode(spec["data"][0]["z"]), np.diag([2.0, 4.0, 6.0]))
+
+
+def test_nonscalar_button_shows_the_error_this_torch_raises():
+    at = open_page("nonscalar")
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    expected = f"RuntimeError: {raised((x * x).backward)}"
+    assert expected not in code_blocks(at)[:1]
+    at.button(key="nonscalar_backward").click().run()
+    assert code_blocks(at)[0] == expected
+    assert (
+        "3"
+        in at.markdown[
+            [m.value for m in at.markdown].index(catalog("en")["common.torch_said"]) + 1
+        ].value
+    )
+
+
+def test_nonscalar_page_shows_the_wrong_shape_error_this_torch_raises():
+    at = open_page("nonscalar")
+    at.text_input(key="nonscalar_x").set_value("1, 2").run()
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert f"RuntimeError: {raised(lambda: (x * x).backward(torch.ones(3)))}" in code_blocks(at)
+
+
+def test_nonscalar_page_with_sine_draws_cosine_on_the_diagonal():
+    at = open_page("nonscalar")
+    at.text_input(key="nonscalar_x").set_value("0, 1")
+    at.selectbox(key="nonscalar_fn").set_value("sine").run()
+    expected = torch.cos(torch.tensor([0.0, 1.0]))
+    assert result_blocks(at, "nonscalar") == [str(expected)] * 3
+    (spec,) = plotly_specs(at)
+    np.testing.assert_allclose(decode(spec["data"][0]["z"]), torch.diag(expected).numpy())
+
+
+# --- custom v ---------------------------------------------------------------------------
+
+
+def vjp_page(x="1, 2, 3", function="square", preset="ones", **widgets):
+    at = open_page("vjp")
+    at.text_input(key="vjp_x").set_value(x)
+    at.selectbox(key="vjp_fn").set_value(function)
+    at.radio(key="vjp_preset").set_value(preset).run()
+    for key, value in widgets.items():
+        getattr(at, "text_input" if key == "vjp_v" else "number_input")(key=key).set_value(value)
+    return at.run() if widgets else at
+
+
+def heatmaps(at):
+    jacobian_spec, weighted_spec = plotly_specs(at)
+    top, sums = weighted_spec["data"]
+    return decode(jacobian_spec["data"][0]["z"]), decode(top["z"]), decode(sums["z"])
+
+
+def test_vjp_page_shows_the_notes_example_and_both_heatmaps():
+    at = open_page("vjp")
+    assert result_blocks(at, "vjp")[:2] == ["tensor([1., 1., 1.])", "tensor([2., 4., 6.])"]
+    jacobian, weighted, sums = heatmaps(at)
+    np.testing.assert_array_equal(jacobian, np.diag([2.0, 4.0, 6.0]))
+    np.testing.assert_array_equal(weighted, np.diag([2.0, 4.0, 6.0]))
+    np.testing.assert_array_equal(sums, [[2.0, 4.0, 6.0]])
+    assert at.metric[0].value == "0"
+
+
+def test_vjp_typed_v_weights_the_rows_of_a_dense_jacobian():
+    at = vjp_page("1 2 3", "linear", "typed", vjp_v="2, -1")
+    A = linear_matrix(3)
+    expected = torch.tensor([2.0, -1.0]) @ A
+    assert result_blocks(at, "vjp")[:2] == ["tensor([ 2., -1.])", str(expected)]
+    jacobian, weighted, sums = heatmaps(at)
+    np.testing.assert_array_equal(jacobian, A.numpy())
+    np.testing.assert_array_equal(weighted, (torch.tensor([[2.0], [-1.0]]) * A).numpy())
+    np.testing.assert_array_equal(sums[0], expected.numpy())
+
+
+def test_vjp_one_hot_picks_a_row_of_the_jacobian():
+    at = vjp_page("1, 2, 3", "cumulative_sum", "one_hot", vjp_index=2)
+    assert result_blocks(at, "vjp")[:2] == ["tensor([0., 1., 0.])", "tensor([1., 1., 0.])"]
+    jacobian, _, sums = heatmaps(at)
+    np.testing.assert_array_equal(sums[0], jacobian[1])
+
+
+def test_vjp_random_v_is_seeded():
+    at = vjp_page("1, 2, 3", "softmax", "random", vjp_seed=3)
+    expected = torch.randn(3, generator=torch.Generator().manual_seed(3))
+    assert result_blocks(at, "vjp")[0] == str(expected)
+    jacobian, weighted, sums = heatmaps(at)
+    np.testing.assert_allclose(weighted, expected.numpy()[:, None] * jacobian, rtol=1e-6)
+    np.testing.assert_allclose(sums[0], weighted.sum(axis=0), atol=1e-6)
+
+
+# --- accumulation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("calls", [1, 3, 5])
+def test_accumulation_page_adds_one_gradient_per_call(calls):
+    at = open_page("accumulate")
+    at.text_input(key="accumulate_x").set_value("1, -1")
+    at.slider(key="accumulate_calls").set_value(calls).run()
+    shown = result_blocks(at, "accumulate")
+    assert shown[:calls] == [str(torch.tensor([4.0 * k, -4.0 * k])) for k in range(1, calls + 1)]
+    assert shown[calls] == "tensor([0., 0.])"
+
+
+# --- bad input --------------------------------------------------------------------------
+
+BAD_X = {
+    "abc": "errors.not_a_number",
+    "": "errors.empty",
+    "1, nan": "errors.not_finite",
+    "1, inf": "errors.not_finite",
+    "1e309": "errors.too_large",
+    "2e6": "errors.too_large",
+    ", ".join(["1"] * 33): "errors.too_many",
+    "9" * 5000: "errors.text_too_long",
+    "\uff11, \uff12": "errors.non_ascii_digit",
+}
+
+
+@pytest.mark.parametrize("page", LESSON_PAGES)
+@pytest.mark.parametrize("text", BAD_X, ids=lambda text: text[:12] or "empty")
+def test_bad_x_shows_a_specific_error_and_the_page_keeps_working(page, text):
+    at = open_page(page)
+    key = X_INPUTS[page]
+    at.text_input(key=key).set_value(text).run()
+    assert not at.exception
+    (error,) = at.error
+    prefix = catalog("en")[BAD_X[text]].split("{")[0]
+    assert error.value.startswith(prefix)
+    at.text_input(key=key).set_value("1, 2, 3").run()
+    assert not at.error and not at.exception and result_blocks(at, page)
+
+
+def test_bad_v_keeps_x_and_the_function():
+    at = vjp_page("1, 2, 3", "cumulative_sum", "typed", vjp_v="1, 2")
+    assert [error.value for error in at.error] == [
+        catalog("en")["errors.v_length"].format(length=2, m=3)
+    ]
+    assert at.text_input(key="vjp_x").value == "1, 2, 3"
+    assert at.selectbox(key="vjp_fn").value == "cumulative_sum"
+    at.number_input  # noqa: B018
+    at.radio(key="vjp_preset").set_value("one_hot").run()
+    at.number_input(key="vjp_index").set_value(4).run()
+    assert [error.value for error in at.error] == [
+        catalog("en")["errors.index_out_of_range"].format(index=4, m=3)
+    ]
+
+
+def test_typed_text_in_an_error_is_shown_literally():
+    at = open_page("scalar")
+    at.text_input(key="scalar_x").set_value("**bold**, $x$").run()
+    assert at.error[0].value.startswith("“\\*\\*bold\\*\\*”")
+
+
+def test_switching_language_keeps_the_inputs_and_the_numbers():
+    at = open_page("vjp")
+    at.text_input(key="vjp_x").set_value("3, 1")
+    at.selectbox(key="vjp_fn").set_value("softmax").run()
+    english = result_blocks(at, "vjp")
+    at.radio(key="lang").set_value("zh").run()
+    assert at.query_params["lang"] == ["zh"] or at.query_params["lang"] == "zh"
+    assert at.text_input(key="vjp_x").value == "3, 1"
+    assert at.selectbox(key="vjp_fn").value == "softmax"
+    assert result_blocks(at, "vjp") == english
+    assert at.title[0].value == catalog("zh")["vjp.title"]
