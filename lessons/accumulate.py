@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from lessons.functions import expression_source, two_dot
-from lessons.parsing import parse_vector
+from lessons.parsing import InputError, parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, runtime_error
 
 MAX_CALLS = 5
@@ -25,7 +25,7 @@ class AccumulationLesson:
 
 def accumulation_lesson(x_text: str, calls: int, language: str = "en") -> AccumulationLesson:
     if not 1 <= calls <= MAX_CALLS:
-        raise ValueError(f"calls must be between 1 and {MAX_CALLS}, not {calls}")
+        raise InputError("calls_out_of_range", {"calls": calls, "limit": MAX_CALLS})
     values = parse_vector(x_text)
     expression = expression_source(two_dot)
     writer = ProgramWriter(language)

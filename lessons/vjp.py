@@ -11,6 +11,7 @@ from lessons.parsing import InputError, parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
 
 PRESETS = ("ones", "one_hot", "random", "typed")
+MAX_SEED = 2**31 - 1
 # x.grad written out: entry j is column j of J, weighted by v and summed.
 VJP_LATEX = (
     r"\texttt{x.grad}_j = (v^\top J)_j = \sum_{i=1}^{m} v_i \, \frac{\partial y_i}{\partial x_j}"
@@ -99,6 +100,8 @@ def _vector(choice: VectorChoice, y: Tensor) -> tuple[Tensor, tuple[str, ...]]:
             v[choice.index - 1] = 1
             return v, ("v = torch.zeros_like(y)", f"v[{choice.index - 1}] = 1")
         case "random":
+            if not 0 <= choice.seed <= MAX_SEED:
+                raise InputError("seed_out_of_range", {"seed": choice.seed, "limit": MAX_SEED})
             seeded = f"torch.Generator().manual_seed({choice.seed})"
             v = torch.randn(y.shape, generator=torch.Generator().manual_seed(choice.seed))
             return v, (f"v = torch.randn(y.shape, generator={seeded})",)

@@ -3,7 +3,7 @@ import streamlit as st
 from charts import AxisTitles, jacobian_figure, matrix_table, weighted_rows_figure
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.parsing import MAX_LENGTH
-from lessons.vjp import PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
+from lessons.vjp import MAX_SEED, PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -37,7 +37,7 @@ if preset == "one_hot":
     choice = VectorChoice(preset, index=index)
 elif preset == "random":
     seed = st.number_input(
-        t("vjp.seed_label"), 0, 2**31 - 1, key="vjp_seed", persist_state="session"
+        t("vjp.seed_label"), 0, MAX_SEED, key="vjp_seed", persist_state="session"
     )
     choice = VectorChoice(preset, seed=seed)
 elif preset == "typed":

@@ -133,8 +133,12 @@ def test_accumulation_shows_the_second_pass_error_this_torch_raises():
 
 @pytest.mark.parametrize("calls", [0, MAX_CALLS + 1])
 def test_accumulation_refuses_a_number_of_calls_outside_the_slider(calls):
-    with pytest.raises(ValueError, match="calls must be between"):
+    with pytest.raises(InputError) as caught:
         accumulation_lesson("1", calls)
+    assert (caught.value.code, caught.value.params) == (
+        "calls_out_of_range",
+        {"calls": calls, "limit": MAX_CALLS},
+    )
 
 
 LESSON_IN = {

@@ -1,0 +1,49 @@
+"""Every program a page offers, run in a fresh Python, prints exactly what the page shows."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import open_page, program_and_output
+
+# (page, language, widget settings): the defaults, and inputs that change every part.
+CASES = [
+    ("scalar", "en", {}),
+    ("scalar", "zh", {"scalar_x": "0.5, -2", "scalar_fn": "x_sin_x"}),
+    ("nonscalar", "en", {}),
+    ("nonscalar", "en", {"nonscalar_x": "7"}),
+    ("nonscalar", "zh", {"nonscalar_x": "0.1 0.2 0.3 0.4", "nonscalar_fn": "sine"}),
+    ("vjp", "en", {}),
+    ("vjp", "en", {"vjp_x": "1 2 3 4", "vjp_fn": "linear", "vjp_preset": "random"}),
+    ("vjp", "zh", {"vjp_x": "3, 1", "vjp_fn": "softmax", "vjp_preset": "typed", "vjp_v": "2 -1"}),
+    ("vjp", "en", {"vjp_fn": "cumulative_sum", "vjp_preset": "one_hot"}),
+    ("accumulate", "en", {}),
+    ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
+]
+
+
+def set_widgets(at, settings):
+    """Set each widget, in order, rerunning so that widgets a choice reveals exist."""
+    for key, value in settings.items():
+        widget = next(
+            w
+            for kind in ("text_input", "selectbox", "radio", "slider")
+            for w in getattr(at, kind)
+            if w.key == key
+        )
+        widget.set_value(value)
+        at.run()
+    return at
+
+
+@pytest.mark.parametrize(("page", "language", "settings"), CASES)
+def test_program_prints_what_the_page_shows(page, language, settings):
+    at = set_widgets(open_page(page, language), settings)
+    assert not at.exception and not at.error
+    code, shown = program_and_output(at)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.rstrip("\n") == shown
+    assert shown.count("\n") >= 1
