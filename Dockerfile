@@ -1,0 +1,27 @@
+# Autograd Lab in a container: CPU-only torch, a non-root user, a health check.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# torch first, from PyTorch's CPU-only index: PyPI's Linux wheel bundles CUDA libraries
+# (several GB) that a CPU container never uses. requirements.txt then finds torch==2.13.0
+# already satisfied by 2.13.0+cpu.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+RUN useradd --create-home --uid 1000 learner && chown -R learner /app
+USER learner
+
+EXPOSE 8501
+# python:3.11-slim has no curl; Python itself asks Streamlit's health endpoint.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"
+
+CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]
