@@ -38,6 +38,14 @@ def matrix_table(matrix: np.ndarray, row_name: str = "y", column_name: str = "x"
     )
 
 
+def weighted_rows_table(
+    weighted_rows: np.ndarray, column_sums: np.ndarray, sums_label: str
+) -> pd.DataFrame:
+    """diag(v)·J with its column sums as a last row, as the figure shows them."""
+    sums = pd.DataFrame([column_sums], index=[sums_label], columns=symbols("x", len(column_sums)))
+    return pd.concat([matrix_table(weighted_rows), sums])
+
+
 def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
     """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
     figure = go.Figure(_heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>"))

@@ -1,6 +1,5 @@
 import streamlit as st
 
-from charts import AxisTitles, jacobian_figure, matrix_table
 from lessons.functions import ELEMENTWISE_FUNCTIONS
 from lessons.nonscalar import nonscalar_lesson
 from ui.session import start_page
@@ -9,7 +8,7 @@ from ui.widgets import (
     run_lesson,
     show_closing,
     show_goal,
-    show_matrix,
+    show_jacobian,
     show_program,
     show_torch_error,
     vector_input,
@@ -51,9 +50,7 @@ if lesson:
     st.markdown(t("nonscalar.jacobian_shape", m=m, n=n))
     st.markdown(t("nonscalar.jacobian_diagonal"))
     st.latex(lesson.jacobian_latex)
-    titles = AxisTitles(t("nonscalar.jacobian_chart"), t("chart.rows"), t("chart.columns"))
-    jacobian = lesson.jacobian.numpy()
-    show_matrix(t, jacobian_figure(jacobian, titles), matrix_table(jacobian), "nonscalar_jacobian")
+    show_jacobian(t, lesson.jacobian.numpy(), "nonscalar.jacobian_chart", "nonscalar_jacobian")
     st.caption(t("nonscalar.jacobian_check", diff=f"{lesson.jacobian_max_abs_diff:.3g}"))
 
     st.subheader(t("nonscalar.step_ways"), divider="gray")

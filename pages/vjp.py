@@ -1,15 +1,17 @@
 import streamlit as st
 
-from charts import AxisTitles, jacobian_figure, matrix_table, weighted_rows_figure
+from charts import weighted_rows_figure, weighted_rows_table
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.parsing import MAX_LENGTH
 from lessons.vjp import MAX_SEED, PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
 from ui.session import start_page
 from ui.widgets import (
+    axis_titles,
     function_picker,
     run_lesson,
     show_closing,
     show_goal,
+    show_jacobian,
     show_matrix,
     show_program,
     vector_input,
@@ -61,21 +63,16 @@ if lesson:
 
     st.subheader(t("vjp.step_jacobian"), divider="gray")
     st.latex(lesson.jacobian_latex)
-    jacobian = lesson.jacobian.numpy()
-    titles = AxisTitles(t("vjp.jacobian_chart"), t("chart.rows"), t("chart.columns"))
-    show_matrix(t, jacobian_figure(jacobian, titles), matrix_table(jacobian), "vjp_jacobian")
+    show_jacobian(t, lesson.jacobian.numpy(), "vjp.jacobian_chart", "vjp_jacobian")
 
     st.subheader(t("vjp.step_weighted"), divider="gray")
     st.markdown(t("vjp.weighted_intro"))
     weighted = lesson.weighted_rows.numpy()
     sums = lesson.column_sums.numpy()
-    titles = AxisTitles(t("vjp.weighted_chart"), t("chart.rows"), t("chart.columns"))
-    show_matrix(
-        t,
-        weighted_rows_figure(weighted, sums, titles, t("chart.sums")),
-        matrix_table(weighted),
-        "vjp_weighted",
+    figure = weighted_rows_figure(
+        weighted, sums, axis_titles(t, "vjp.weighted_chart"), t("chart.sums")
     )
+    show_matrix(t, figure, weighted_rows_table(weighted, sums, t("chart.sums")), "vjp_weighted")
     st.metric(t("vjp.max_diff"), f"{lesson.max_abs_diff:.3g}")
     st.caption(t("vjp.orientation"))
 

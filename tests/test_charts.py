@@ -9,6 +9,7 @@ from charts import (
     matrix_table,
     symbols,
     weighted_rows_figure,
+    weighted_rows_table,
 )
 
 TITLES = AxisTitles("J", "rows", "columns")
@@ -58,6 +59,12 @@ def test_weighted_rows_figure_puts_the_column_sums_beneath_on_the_same_x_axis():
 def test_weighted_rows_figure_of_zeros_keeps_a_usable_colour_scale():
     figure = weighted_rows_figure(np.zeros((2, 2)), np.zeros(2), TITLES, "vᵀJ")
     assert (figure.data[0].zmin, figure.data[0].zmax) == (-1.0, 1.0)
+
+
+def test_weighted_rows_table_ends_with_the_column_sums():
+    table = weighted_rows_table(J, J.sum(axis=0), "vᵀJ")
+    assert list(table.index) == ["y₁", "y₂", "vᵀJ"]
+    np.testing.assert_array_equal(table.to_numpy(), [[2, 0, 0], [0, -4, 0], [2, -4, 0]])
 
 
 def test_matrix_table_labels_rows_and_columns():

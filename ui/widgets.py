@@ -4,10 +4,12 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from charts import AxisTitles, jacobian_figure, matrix_table
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
 from ui.session import Translator
@@ -70,10 +72,20 @@ def show_torch_error(t: Translator, message: str | None) -> None:
     st.code(f"RuntimeError: {message}", language="text", wrap_lines=True)
 
 
+def axis_titles(t: Translator, title_key: str) -> AxisTitles:
+    return AxisTitles(t(title_key), t("chart.rows"), t("chart.columns"))
+
+
 def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str) -> None:
+    """The chart, and the same numbers as a table for readers who cannot use colour."""
     st.plotly_chart(figure, width="stretch", key=key)
     with st.expander(t("common.table")):
         st.dataframe(table, width="stretch")
+
+
+def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str) -> None:
+    figure = jacobian_figure(jacobian, axis_titles(t, title_key))
+    show_matrix(t, figure, matrix_table(jacobian), key)
 
 
 def show_program(t: Translator, program: Program) -> None:
