@@ -91,9 +91,10 @@ def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str)
 def show_program(t: Translator, program: Program) -> None:
     st.subheader(t("common.program"), divider="gray")
     st.caption(t("common.program_intro"))
-    st.code(program.code, language="python")
+    # Wrapping changes only the display: the copy button copies the lines as they are.
+    st.code(program.code, language="python", wrap_lines=True)
     st.markdown(t("common.output"))
-    st.code(program.output, language="text")
+    st.code(program.output, language="text", wrap_lines=True)
 
 
 def show_closing(t: Translator, page: str, tries: int) -> None:
