@@ -34,7 +34,6 @@ SAME_IN_BOTH = {
     "app.language_zh",
     "functions.softmax",
     "scalar.y_label",
-    "vjp.preset_label",
     "vjp.v_heading",
     "vjp.grad_heading",
     "chart.sums",

@@ -1,0 +1,125 @@
+"""What the browser tests need to know about the app's pages, and how to wait for Streamlit."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from .expected import DEFAULT_X, shown_gradient
+
+SETTLED_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SKELETON = '[data-testid="stSkeleton"]'
+EXCEPTION = '[data-testid="stException"]'
+# st.error in streamlit 1.67: stAlert > stAlertContainer[role=alert] > stAlertContentError.
+ERROR = '[data-testid="stAlertContentError"]'
+CHART = '[data-testid="stPlotlyChart"]'
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
+# The page title inside a nav link, without the Material icon's ligature text.
+NAV_LABEL = f'{NAV_LINK} [data-testid="stMarkdownContainer"]'
+RADIO_OPTION = '[data-testid="stRadioOption"]'
+MAIN_TEXT_INPUT = (
+    '[data-testid="stMain"] [data-testid="stElementContainer"]:has([data-testid="stTextInput"])'
+)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # url path; "" is the home page
+    charts: int  # Plotly charts on the page with its default inputs
+
+    @property
+    def result_key(self) -> str:
+        return f"{self.path}_result"
+
+    @property
+    def default_result(self) -> str:
+        return shown_gradient(self.path, DEFAULT_X)
+
+
+PAGES = (
+    PageSpec("", charts=0),
+    PageSpec("scalar", charts=0),
+    PageSpec("nonscalar", charts=1),  # the Jacobian
+    PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
+    PageSpec("accumulate", charts=0),
+)
+LESSONS = PAGES[1:]
+PAGE = {spec.path: spec for spec in PAGES}
+
+
+def keyed(key: str) -> str:
+    """CSS selector of the element Streamlit renders for widget/container key `key`."""
+    return f".st-key-{key}"
+
+
+def wait_until_settled(page: Page) -> None:
+    """The script run is over and every placeholder has been replaced by its element."""
+    page.locator(SETTLED_APP).wait_for()
+    expect(page.locator(SKELETON)).to_have_count(0)
+
+
+def open_page(page: Page, base_url: str, path: str, query: str = "") -> None:
+    page.goto(f"{base_url}/{path}" + (f"?{query}" if query else ""))
+    wait_until_settled(page)
+
+
+def expect_page_shown(page: Page, spec: PageSpec) -> None:
+    """Wait until `spec`'s page replaced whatever was on screen, then check what it shows.
+
+    A click or Enter does not flip the app to "running" at once, so "settled" alone could
+    still describe the previous page: wait first for content only this page has."""
+    if spec.path:
+        expect(page.locator(keyed(spec.result_key))).to_contain_text(spec.default_result)
+    else:
+        expect(page.locator(",".join(keyed(s.result_key) for s in LESSONS))).to_have_count(0)
+    wait_until_settled(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.locator(CHART)).to_have_count(spec.charts)
+
+
+def submit_text(page: Page, key: str, text: str) -> None:
+    """Replace a text input's value and press Enter, as a learner would."""
+    field = page.locator(f"{keyed(key)} input")
+    field.fill(text)
+    field.press("Enter")
+
+
+def choose_radio(page: Page, key: str, index: int) -> None:
+    page.locator(f"{keyed(key)} {RADIO_OPTION}").nth(index).click()
+
+
+def expect_text_in(page: Page, key: str, text: str) -> None:
+    """Wait until the keyed element shows `text` and the run that put it there is over."""
+    expect(page.locator(keyed(key))).to_contain_text(text)
+    wait_until_settled(page)
+
+
+def text_input_keys(page: Page) -> set[str]:
+    """Keys of the text inputs in the page's main area (read from their st-key-* class)."""
+    return set(
+        page.locator(MAIN_TEXT_INPUT).evaluate_all(
+            "containers => containers.flatMap(c => [...c.classList]"
+            ".filter(name => name.startsWith('st-key-')).map(name => name.slice(7)))"
+        )
+    )
+
+
+def nav_titles(page: Page) -> list[str]:
+    return [label.strip() for label in page.locator(NAV_LABEL).all_inner_texts()]
+
+
+def save_full_page(page: Page, path: Path) -> Path:
+    """Screenshot the whole page. Streamlit scrolls inside its own container, so a plain
+    full-page screenshot would stop at the viewport: grow the viewport to the content."""
+    content_height = page.locator('[data-testid="stMainBlockContainer"]').evaluate(
+        "block => Math.ceil(block.getBoundingClientRect().top + block.scrollHeight)"
+    )
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": content_height})
+    # Charts re-layout to the new size; wait until the main area no longer scrolls.
+    page.wait_for_function(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main.scrollHeight <= main.clientHeight + 1; }"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -1,0 +1,96 @@
+"""Fixtures for the end-to-end tests: a live app server, Debian's Chromium, and a place to
+collect the figures (latency, memory, screenshot folder) printed at the end of the run."""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from .server import AppServer, running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--no-proxy-server",  # only ever talk to 127.0.0.1, whatever the environment says
+]
+VIEWPORT = {"width": 1280, "height": 900}
+FIGURES = pytest.StashKey[list[tuple[str, str]]]()
+
+Record = Callable[[str, str], None]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[FIGURES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    figures = config.stash.get(FIGURES, [])
+    if not figures:
+        return
+    terminalreporter.section("Autograd Lab end-to-end figures")
+    for topic, text in figures:
+        terminalreporter.write_line(f"{topic:>12}: {text}")
+
+
+@pytest.fixture
+def record_figure(request: pytest.FixtureRequest) -> Record:
+    """`record_figure("load", "20 sessions")` prints the line in the run's final summary."""
+    figures = request.config.stash[FIGURES]
+    return lambda topic, text: figures.append((topic, text))
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """One server shared by the tests that do not care about its history."""
+    with running_app(tmp_path_factory.mktemp("server")) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """A server nobody has visited yet: its first request is the test's."""
+    with running_app(tmp_path_factory.mktemp("fresh-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in
+    # this thread while it lives, and the websocket tests need `asyncio.run`.
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (Debian: apt-get install -y chromium fonts-noto-cjk)"
+        if os.environ.get("CI", "").lower() in {"true", "1"}:
+            pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab with its own cookies, in English whatever the machine's locale."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Path:
+    """Where the browser tests save full-page screenshots; its path is in the summary."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    request.config.stash[FIGURES].append(("screenshots", str(folder)))
+    return folder

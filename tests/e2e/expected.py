@@ -1,0 +1,31 @@
+"""The numbers the pages must show, from hand-derived gradients of each page's default
+function; torch only formats them, exactly as the pages print tensors."""
+
+import torch
+
+from lessons.vjp import PRESETS
+
+DEFAULT_X = (1, 2, 3)  # every lesson page starts with x = 1, 2, 3
+TYPED_PRESET = PRESETS.index("typed")  # position of "type v yourself" in the /vjp radio
+ACCUMULATE_CALLS = 2  # the /accumulate slider's default
+
+
+def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = None) -> str:
+    """x.grad as `page` prints it. scalar: y = 2·xᵀx, so 4x. nonscalar: y = x*x with v =
+    ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call."""
+    if page == "scalar":
+        grad = [4 * xj for xj in x]
+    elif page == "nonscalar":
+        grad = [2 * xj for xj in x]
+    elif page == "vjp":
+        grad = [2 * vj * xj for xj, vj in zip(x, v or [1] * len(x), strict=True)]
+    elif page == "accumulate":
+        grad = [4 * ACCUMULATE_CALLS * xj for xj in x]
+    else:
+        raise ValueError(f"no gradient on page {page!r}")
+    return str(torch.tensor(grad, dtype=torch.float32))
+
+
+def as_text(vector: tuple[float, ...]) -> str:
+    """A vector as a learner types it."""
+    return ", ".join(map(str, vector))

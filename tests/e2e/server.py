@@ -1,0 +1,104 @@
+"""Start `streamlit run app.py` on a free loopback port and stop it without leftovers."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+# Importing torch and plotly on a cold 2-core machine takes a few seconds; allow slack.
+STARTUP_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 10
+MIB = 2**20
+# No proxy: a proxy variable in the environment must never route loopback traffic.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    process: psutil.Process
+    log_path: Path
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and any process it started."""
+        total = 0
+        for member in [self.process, *self.process.children(recursive=True)]:
+            with suppress(psutil.NoSuchProcess):  # a child may exit between the two calls
+                total += member.memory_info().rss
+        return total
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(log_dir: Path) -> Iterator[AppServer]:
+    """Yield a healthy server; on exit terminate its whole process group."""
+    port = free_port()
+    log_path = log_dir / f"streamlit-{port}.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.address", HOST,
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        # A new session makes the server a process-group leader, so one killpg reaches
+        # everything it spawned.
+        popen = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = AppServer(f"http://{HOST}:{port}", psutil.Process(popen.pid), log_path)
+    try:
+        _wait_until_healthy(server, popen)
+        yield server
+    finally:
+        _stop(popen)
+
+
+def _wait_until_healthy(server: AppServer, popen: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {popen.returncode}:\n{server.log_tail()}")
+        try:
+            with _DIRECT.open(f"{server.url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise RuntimeError(f"no healthy server within {STARTUP_TIMEOUT_S} s:\n{server.log_tail()}")
+
+
+def _stop(popen: subprocess.Popen) -> None:
+    leader = psutil.Process(popen.pid)
+    alive = [leader, *leader.children(recursive=True)]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError):  # the whole group is already gone
+            os.killpg(popen.pid, sig)
+        _, alive = psutil.wait_procs(alive, timeout=STOP_TIMEOUT_S)
+        if not alive:
+            break
+    popen.wait(timeout=STOP_TIMEOUT_S)
+    if alive:
+        raise RuntimeError(f"streamlit processes survived SIGKILL: {[p.pid for p in alive]}")

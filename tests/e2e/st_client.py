@@ -1,0 +1,175 @@
+"""A small Streamlit client over the app's websocket: what a browser sends and reads, minus the
+browser. Cheap enough to run many sessions at once on two cores.
+
+The wire protocol, as streamlit 1.67's own frontend speaks it (`web/server/starlette/
+starlette_websocket.py`): connect to `/_stcore/stream` with subprotocol `streamlit`; each run
+is a `BackMsg.rerun_script` naming the page and carrying the widget values; the server
+answers with `ForwardMsg`s: `new_session` (again after each `st.rerun()`), `navigation`,
+`delta`s addressed by `metadata.delta_path`, then `script_finished`. No query string is
+sent, so the app takes its defaults (English).
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+RUN_TIMEOUT_S = 60
+# Plotly specs with their templates are large; the server itself caps messages elsewhere.
+MAX_MESSAGE_BYTES = 64 * 2**20
+
+Path = tuple[int, ...]
+
+
+class ScriptRunError(AssertionError):
+    """The server ended a run in a way no learner should ever see."""
+
+
+@dataclass
+class Run:
+    """What one finished script run put on screen, addressed by delta path."""
+
+    elements: dict[Path, Element] = field(default_factory=dict)
+    # Containers with an id (`st.container(key=...)`): delta path -> id.
+    block_ids: dict[Path, str] = field(default_factory=dict)
+    page_not_found: bool = False
+    seconds: float = 0.0
+
+    def widget(self, key: str):
+        """The proto of the widget whose user key is `key` (its id ends with `-<key>`)."""
+        for element in self.elements.values():
+            proto = getattr(element, element.WhichOneof("type"))
+            if "id" in proto.DESCRIPTOR.fields_by_name and proto.id.endswith(f"-{key}"):
+                return proto
+        raise KeyError(f"no widget with key {key!r} in this run")
+
+    def texts_in(self, container_key: str) -> list[str]:
+        """Code, markdown and plain text inside the keyed container, in page order."""
+        block = _path_with_key(self.block_ids, container_key)
+        return [
+            _text_of(element)
+            for path, element in sorted(self.elements.items())
+            if path[: len(block)] == block and _text_of(element)
+        ]
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            e.alert.body
+            for e in self.elements.values()
+            if e.WhichOneof("type") == "alert" and e.alert.format == Alert.ERROR
+        ]
+
+    @property
+    def exceptions(self) -> list[str]:
+        return [
+            f"{e.exception.type}: {e.exception.message}"
+            for e in self.elements.values()
+            if e.WhichOneof("type") == "exception"
+        ]
+
+
+def _path_with_key(ids: dict[Path, str], key: str) -> Path:
+    # Keyed elements have ids like `$$ID-<hash>-<user key>`.
+    for path, element_id in ids.items():
+        if element_id.endswith(f"-{key}"):
+            return path
+    raise KeyError(f"no container with key {key!r} in this run")
+
+
+def _text_of(element: Element) -> str:
+    kind = element.WhichOneof("type")
+    if kind == "code":
+        return element.code.code_text
+    if kind in {"markdown", "text", "alert"}:
+        return getattr(element, kind).body
+    return ""
+
+
+class Session:
+    """One browser tab's worth of state: the page and every widget value."""
+
+    def __init__(self, socket, page: str) -> None:
+        self._socket = socket
+        self._page_name = page
+        self._page_hash = ""
+        self._widgets: dict[str, WidgetState] = {}
+        self.last = Run()
+
+    async def run(self) -> Run:
+        """Send the current widget values and wait for the run to finish."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.page_name = self._page_name
+        state.page_script_hash = self._page_hash
+        state.widget_states.widgets.extend(self._widgets.values())
+        started = time.perf_counter()
+        await self._socket.send(message.SerializeToString())
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            run = await self._read_run()
+        run.seconds = time.perf_counter() - started
+        self.last = run
+        return run
+
+    def set_text(self, key: str, value: str) -> None:
+        widget_id = self.last.widget(key).id
+        self._widgets[widget_id] = WidgetState(id=widget_id, string_value=value)
+
+    def set_radio_index(self, key: str, index: int) -> None:
+        # Radio values travel as the option's displayed (formatted) text.
+        radio = self.last.widget(key)
+        self._widgets[radio.id] = WidgetState(id=radio.id, string_value=radio.options[index])
+
+    async def _read_run(self) -> Run:
+        run = Run()
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await self._socket.recv())
+            kind = message.WhichOneof("type")
+            if kind == "new_session":
+                # A new run (or the app's own st.rerun()) starts from an empty page.
+                run = Run()
+            elif kind == "navigation":
+                # st.navigation resolved the page; later reruns name it by hash, as browsers do.
+                self._page_hash = message.navigation.page_script_hash
+            elif kind == "delta":
+                _record_delta(run, message)
+            elif kind == "page_not_found":
+                run.page_not_found = True
+            elif kind == "session_event" and message.session_event.HasField(
+                "script_compilation_exception"
+            ):
+                raise ScriptRunError(str(message.session_event.script_compilation_exception))
+            elif kind == "script_finished":
+                if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    return run
+                if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    raise ScriptRunError("the page failed to compile")
+
+
+def _record_delta(run: Run, message: ForwardMsg) -> None:
+    path = tuple(message.metadata.delta_path)
+    delta = message.delta
+    if delta.HasField("new_element"):
+        run.elements[path] = delta.new_element
+    elif delta.HasField("add_block") and delta.add_block.id:
+        run.block_ids[path] = delta.add_block.id
+
+
+@asynccontextmanager
+async def session(base_url: str, page: str) -> AsyncIterator[Session]:
+    """Connect a new session to `page` (a url path such as `vjp`; `""` is the home page)."""
+    stream_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    # proxy=None: websockets would otherwise honour proxy variables, even for loopback.
+    async with websockets.connect(
+        stream_url, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES, proxy=None
+    ) as socket:
+        yield Session(socket, page)
