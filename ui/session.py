@@ -28,10 +28,6 @@ def initial_language() -> str:
     return language_for_locale(st.context.locale)
 
 
-def translator() -> Translator:
-    return Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
-
-
 def start_page() -> Translator:
     """Call first on every page. Returns the translator for this session's language.
 
@@ -44,4 +40,4 @@ def start_page() -> Translator:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-    return translator()
+    return Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))

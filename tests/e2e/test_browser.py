@@ -24,6 +24,7 @@ from .browser_helpers import (
     save_full_page,
     submit_text,
 )
+from .conftest import VIEWPORT
 from .expected import DEFAULT_X, TYPED_PRESET, as_text, shown_gradient
 from .server import REPO_ROOT
 
@@ -118,6 +119,15 @@ def test_lang_zh_link_opens_in_chinese(page: Page, app_server):
     assert len(titles) == len(PAGES)
     assert all(CJK.search(title) for title in titles), titles
     expect(page.locator('[data-testid="stMain"] h1')).to_contain_text(CJK)
+
+
+def test_a_chinese_browser_gets_chinese_and_a_link_that_keeps_it(browser, app_server):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    open_page(page, app_server.url, "scalar")
+    expect(page.locator('[data-testid="stMain"] h1')).to_contain_text(CJK)
+    page.wait_for_url(re.compile(r"[?&]lang=zh(&|$)"))
+    context.close()
 
 
 def test_language_switch_keeps_x_and_updates_the_url(page: Page, app_server):
