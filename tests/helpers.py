@@ -13,7 +13,10 @@ ALL_PAGES = ("home", *LESSON_PAGES)
 
 
 def open_page(page: str, language: str = "en") -> AppTest:
-    """Start from app.py, as a visitor does, then switch to `page`."""
+    """Start from app.py, as a visitor does, then switch to `page`.
+
+    AppTest resets Streamlit's `pages/` flag before every run, so every run here also
+    passes through the pages' deep-link guard (ui/session.py) and its rerun."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.query_params["lang"] = language
     at.run()

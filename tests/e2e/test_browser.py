@@ -149,3 +149,12 @@ def switch_language(page: Page, language: str) -> None:
     page.wait_for_url(re.compile(rf"[?&]lang={language}(&|$)"))
     expect_text_in(page, "scalar_result", shown_gradient("scalar", (2, 3)))
     expect(page.locator(f"{keyed('scalar_x')} input")).to_have_value("2, 3")
+
+
+def test_chinese_stays_chinese_across_sidebar_links(page: Page, app_server):
+    open_page(page, app_server.url, "scalar", query="lang=zh")
+    for spec in (PAGE["vjp"], PAGE[""], PAGE["accumulate"]):
+        page.locator(f'{NAV_LINK}[href="{app_server.url}/{spec.path}"]').click()
+        expect_page_shown(page, spec)
+        expect(page.locator('[data-testid="stMain"] h1')).to_contain_text(CJK)
+        page.wait_for_url(re.compile(rf"/{spec.path}\?(.*&)?lang=zh(&|$)"))
