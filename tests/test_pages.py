@@ -21,8 +21,8 @@ X_INPUTS = {page: f"{page}_x" for page in LESSON_PAGES}
 MISSING = MISSING_MARK.format(key="")[0]
 
 
-def result_blocks(at, page: str) -> list[str]:
-    """The tensors shown in the page's result area, in order."""
+def shown_tensors(at) -> list[str]:
+    """The tensors the page shows as code, in page order."""
     return [block.value for block in at.code if block.value.startswith("tensor(")]
 
 
@@ -46,18 +46,20 @@ def test_every_page_renders_in_both_languages_without_gaps(page, language):
 def test_the_numbers_are_the_same_in_both_languages(page):
     english, chinese = open_page(page, "en"), open_page(page, "zh")
     assert program_and_output(english)[1] == program_and_output(chinese)[1]
-    assert result_blocks(english, page) == result_blocks(chinese, page)
-    assert plotly_specs(english) == [] or [
-        decode(spec["data"][0]["z"]).tolist() for spec in plotly_specs(english)
-    ] == [decode(spec["data"][0]["z"]).tolist() for spec in plotly_specs(chinese)]
+    assert shown_tensors(english) == shown_tensors(chinese)
+    assert heatmap_values(english) == heatmap_values(chinese)
+
+
+def heatmap_values(at) -> list[list]:
+    return [decode(trace["z"]).tolist() for spec in plotly_specs(at) for trace in spec["data"]]
 
 
 def test_home_links_every_lesson():
     at = open_page("home")
     links = at.get("page_link")
-    assert [link.proto.page for link in links] == [
-        f"pages/{page}.py" for page in LESSON_PAGES
-    ] or len(links) == len(LESSON_PAGES)
+    assert [(link.proto.page, link.proto.label) for link in links] == [
+        (page, catalog("en")[f"nav.{page}"]) for page in LESSON_PAGES
+    ]
     assert "streamlit run app.py" in code_blocks(at)[0]
 
 
@@ -66,7 +68,7 @@ def test_home_links_every_lesson():
 
 def test_scalar_page_shows_the_notes_example():
     at = open_page("scalar")
-    assert result_blocks(at, "scalar") == [
+    assert shown_tensors(at) == [
         "tensor(28.)",
         "tensor([ 4.,  8., 12.])",
         "tensor([ 4.,  8., 12.])",
@@ -92,7 +94,7 @@ def test_scalar_page_follows_x_and_the_function(x, function, expected):
     at = open_page("scalar")
     at.text_input(key="scalar_x").set_value(x)
     at.selectbox(key="scalar_fn").set_value(function).run()
-    _, grad, by_hand = result_blocks(at, "scalar")
+    _, grad, by_hand = shown_tensors(at)
     assert grad == by_hand == str(expected)
 
 
@@ -101,7 +103,7 @@ def test_scalar_page_follows_x_and_the_function(x, function, expected):
 
 def test_nonscalar_page_shows_three_ways_to_the_notes_gradient():
     at = open_page("nonscalar")
-    assert result_blocks(at, "nonscalar") == ["tensor([2., 4., 6.])"] * 3
+    assert shown_tensors(at) == ["tensor([2., 4., 6.])"] * 3
     (spec,) = plotly_specs(at)
     np.testing.assert_array_equal(decode(spec["data"][0]["z"]), np.diag([2.0, 4.0, 6.0]))
 
@@ -113,12 +115,16 @@ def test_nonscalar_button_shows_the_error_this_torch_raises():
     assert expected not in code_blocks(at)[:1]
     at.button(key="nonscalar_backward").click().run()
     assert code_blocks(at)[0] == expected
-    assert (
-        "3"
-        in at.markdown[
-            [m.value for m in at.markdown].index(catalog("en")["common.torch_said"]) + 1
-        ].value
-    )
+    assert catalog("en")["nonscalar.error_explained"].format(m=3) in texts(at)
+
+
+def test_nonscalar_button_on_a_one_entry_y_explains_why_torch_accepts_it():
+    at = open_page("nonscalar")
+    at.text_input(key="nonscalar_x").set_value("7").run()
+    at.button(key="nonscalar_backward").click().run()
+    assert [info.value for info in at.info][1] == catalog("en")["nonscalar.single_entry"]
+    assert not any(block.startswith("RuntimeError: grad") for block in code_blocks(at))
+    assert shown_tensors(at) == ["tensor([14.])"] * 3
 
 
 def test_nonscalar_page_shows_the_wrong_shape_error_this_torch_raises():
@@ -133,7 +139,7 @@ def test_nonscalar_page_with_sine_draws_cosine_on_the_diagonal():
     at.text_input(key="nonscalar_x").set_value("0, 1")
     at.selectbox(key="nonscalar_fn").set_value("sine").run()
     expected = torch.cos(torch.tensor([0.0, 1.0]))
-    assert result_blocks(at, "nonscalar") == [str(expected)] * 3
+    assert shown_tensors(at) == [str(expected)] * 3
     (spec,) = plotly_specs(at)
     np.testing.assert_allclose(decode(spec["data"][0]["z"]), torch.diag(expected).numpy())
 
@@ -159,7 +165,7 @@ def heatmaps(at):
 
 def test_vjp_page_shows_the_notes_example_and_both_heatmaps():
     at = open_page("vjp")
-    assert result_blocks(at, "vjp")[:2] == ["tensor([1., 1., 1.])", "tensor([2., 4., 6.])"]
+    assert shown_tensors(at)[:2] == ["tensor([1., 1., 1.])", "tensor([2., 4., 6.])"]
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_array_equal(jacobian, np.diag([2.0, 4.0, 6.0]))
     np.testing.assert_array_equal(weighted, np.diag([2.0, 4.0, 6.0]))
@@ -171,7 +177,7 @@ def test_vjp_typed_v_weights_the_rows_of_a_dense_jacobian():
     at = vjp_page("1 2 3", "linear", "typed", vjp_v="2, -1")
     A = linear_matrix(3)
     expected = torch.tensor([2.0, -1.0]) @ A
-    assert result_blocks(at, "vjp")[:2] == ["tensor([ 2., -1.])", str(expected)]
+    assert shown_tensors(at)[:2] == ["tensor([ 2., -1.])", str(expected)]
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_array_equal(jacobian, A.numpy())
     np.testing.assert_array_equal(weighted, (torch.tensor([[2.0], [-1.0]]) * A).numpy())
@@ -180,7 +186,7 @@ def test_vjp_typed_v_weights_the_rows_of_a_dense_jacobian():
 
 def test_vjp_one_hot_picks_a_row_of_the_jacobian():
     at = vjp_page("1, 2, 3", "cumulative_sum", "one_hot", vjp_index=2)
-    assert result_blocks(at, "vjp")[:2] == ["tensor([0., 1., 0.])", "tensor([1., 1., 0.])"]
+    assert shown_tensors(at)[:2] == ["tensor([0., 1., 0.])", "tensor([1., 1., 0.])"]
     jacobian, _, sums = heatmaps(at)
     np.testing.assert_array_equal(sums[0], jacobian[1])
 
@@ -188,7 +194,7 @@ def test_vjp_one_hot_picks_a_row_of_the_jacobian():
 def test_vjp_random_v_is_seeded():
     at = vjp_page("1, 2, 3", "softmax", "random", vjp_seed=3)
     expected = torch.randn(3, generator=torch.Generator().manual_seed(3))
-    assert result_blocks(at, "vjp")[0] == str(expected)
+    assert shown_tensors(at)[0] == str(expected)
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_allclose(weighted, expected.numpy()[:, None] * jacobian, rtol=1e-6)
     np.testing.assert_allclose(sums[0], weighted.sum(axis=0), atol=1e-6)
@@ -202,7 +208,7 @@ def test_accumulation_page_adds_one_gradient_per_call(calls):
     at = open_page("accumulate")
     at.text_input(key="accumulate_x").set_value("1, -1")
     at.slider(key="accumulate_calls").set_value(calls).run()
-    shown = result_blocks(at, "accumulate")
+    shown = shown_tensors(at)
     assert shown[:calls] == [str(torch.tensor([4.0 * k, -4.0 * k])) for k in range(1, calls + 1)]
     assert shown[calls] == "tensor([0., 0.])"
 
@@ -233,7 +239,7 @@ def test_bad_x_shows_a_specific_error_and_the_page_keeps_working(page, text):
     prefix = catalog("en")[BAD_X[text]].split("{")[0]
     assert error.value.startswith(prefix)
     at.text_input(key=key).set_value("1, 2, 3").run()
-    assert not at.error and not at.exception and result_blocks(at, page)
+    assert not at.error and not at.exception and shown_tensors(at)
 
 
 def test_bad_v_keeps_x_and_the_function():
@@ -243,7 +249,6 @@ def test_bad_v_keeps_x_and_the_function():
     ]
     assert at.text_input(key="vjp_x").value == "1, 2, 3"
     assert at.selectbox(key="vjp_fn").value == "cumulative_sum"
-    at.number_input  # noqa: B018
     at.radio(key="vjp_preset").set_value("one_hot").run()
     at.number_input(key="vjp_index").set_value(4).run()
     assert [error.value for error in at.error] == [
@@ -261,10 +266,10 @@ def test_switching_language_keeps_the_inputs_and_the_numbers():
     at = open_page("vjp")
     at.text_input(key="vjp_x").set_value("3, 1")
     at.selectbox(key="vjp_fn").set_value("softmax").run()
-    english = result_blocks(at, "vjp")
+    english = shown_tensors(at)
     at.radio(key="lang").set_value("zh").run()
     assert at.query_params["lang"] == ["zh"] or at.query_params["lang"] == "zh"
     assert at.text_input(key="vjp_x").value == "3, 1"
     assert at.selectbox(key="vjp_fn").value == "softmax"
-    assert result_blocks(at, "vjp") == english
+    assert shown_tensors(at) == english
     assert at.title[0].value == catalog("zh")["vjp.title"]
