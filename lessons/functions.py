@@ -5,6 +5,7 @@ with `inspect`) as the code that ran, so the page can never drift from the maths
 """
 
 import ast
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ VECTOR_FUNCTIONS = {
 ELEMENTWISE_FUNCTIONS = {name: f for name, f in VECTOR_FUNCTIONS.items() if f.elementwise}
 
 
+@functools.cache  # reading and parsing source once per function, not on every rerun
 def expression_source(function: Callable[..., Tensor]) -> str:
     """The expression after `return` in `function`, exactly as written in this file."""
     source = inspect.getsource(function)
