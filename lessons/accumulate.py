@@ -14,9 +14,8 @@ MAX_CALLS = 5
 @dataclass(frozen=True)
 class AccumulationLesson:
     x: Tensor
-    single: Tensor  # the gradient of one backward() call
-    after_each_call: tuple[Tensor, ...]  # x.grad after call 1, 2, ...
-    multiples_max_abs_diff: float  # between x.grad after call k and k times `single`
+    after_each_call: tuple[Tensor, ...]  # x.grad after call 1, 2, ...; the first is one call's
+    multiples_max_abs_diff: float  # between x.grad after call k and k times the first
     after_zero: Tensor  # x.grad after x.grad.zero_()
     second_pass_error: str | None  # what torch says to backward() twice through one graph
     expression: str
@@ -57,7 +56,6 @@ def accumulation_lesson(x_text: str, calls: int, language: str = "en") -> Accumu
     writer.show_error("y.backward()", second_pass_error)
     return AccumulationLesson(
         x=x.detach(),
-        single=after_each_call[0],
         after_each_call=tuple(after_each_call),
         multiples_max_abs_diff=max(
             (grad - k * after_each_call[0]).abs().max().item()

@@ -38,9 +38,10 @@ if lesson:
         on_click=st.session_state.update,
         kwargs={BACKWARD_TRIED: True},
     )
-    if st.session_state.get(BACKWARD_TRIED) and lesson.scalar_error is None:
+    tried = st.session_state.get(BACKWARD_TRIED, False)
+    if tried and lesson.scalar_error is None:
         st.info(t("nonscalar.single_entry"), icon=":material/info:")
-    elif st.session_state.get(BACKWARD_TRIED):
+    elif tried:
         show_torch_error(t, lesson.scalar_error)
         st.markdown(t("nonscalar.error_explained", m=m))
     else:

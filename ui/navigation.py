@@ -6,7 +6,6 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class LessonPage:
     name: str  # file stem, url path and catalog section at once
-
     icon: str
 
     @property
