@@ -20,3 +20,5 @@ LESSONS = (
     LessonPage("vjp", ":material/looks_3:"),
     LessonPage("accumulate", ":material/looks_4:"),
 )
+# Open-ended pages where the learner brings the function or the answer.
+PRACTICE: tuple[LessonPage, ...] = ()
