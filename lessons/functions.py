@@ -60,6 +60,11 @@ def cumulative_sum(x: Tensor) -> Tensor:
     return torch.cumsum(x, dim=0)
 
 
+def total(x: Tensor) -> Tensor:
+    """Saves no tensor for its backward: a second backward() through it does not fail."""
+    return x.sum()
+
+
 def linear_matrix(n: int) -> Tensor:
     """Small integer entries keep every product checkable by hand."""
     generator = torch.Generator().manual_seed(LINEAR_SEED)
@@ -170,7 +175,10 @@ VECTOR_FUNCTIONS = {
     )
 }
 
-ELEMENTWISE_FUNCTIONS = {name: f for name, f in VECTOR_FUNCTIONS.items() if f.elementwise}
+# The non-scalar lesson: element-wise functions, whose J is diagonal, and one whose J is not.
+NONSCALAR_FUNCTIONS = {
+    name: f for name, f in VECTOR_FUNCTIONS.items() if f.elementwise or name == "cumulative_sum"
+}
 
 
 @functools.cache  # reading and parsing source once per function, not on every rerun

@@ -1,36 +1,52 @@
 """Lesson 2: backward() on a vector output needs a vector v; three ways to give one."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.autograd.functional import jacobian
 
-from lessons.functions import ELEMENTWISE_FUNCTIONS, expression_source
+from lessons.functions import NONSCALAR_FUNCTIONS, expression_source
 from lessons.parsing import parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, runtime_error
 
-# Each way out of the error, as the statement that computes the gradient.
+# Each way out of the error, as the plain call a learner would write.
 WAYS_OUT = (
-    "y.sum().backward(retain_graph=True)",
-    "y.backward(torch.ones_like(y), retain_graph=True)",
-    "torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y), retain_graph=True)[0]",
+    "y.sum().backward()",
+    "y.backward(torch.ones_like(y))",
+    "torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y))[0]",
 )
+# The same calls, run: backward() returns None, torch.autograd.grad returns the gradient.
+_CALLS: tuple[Callable[[Tensor, Tensor], Tensor | None], ...] = (
+    lambda x, y: y.sum().backward(),
+    lambda x, y: y.backward(torch.ones_like(y)),
+    lambda x, y: torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y))[0],
+)
+# All of J, for when the full Jacobian is what the learner wanted: `f` is the function.
+JACOBIAN_CALLS = ("torch.autograd.functional.jacobian(f, x)", "torch.func.jacrev(f)(x)")
 
 
 @dataclass(frozen=True)
 class WayOut:
     statement: str
-    grad: Tensor
+    returned: Tensor | None  # what the call returns, if it returns the gradient
+    x_grad: Tensor | None  # x.grad after the call, starting from x.grad = None
+
+    @property
+    def gradient(self) -> Tensor:
+        return self.x_grad if self.returned is None else self.returned
 
 
 @dataclass(frozen=True)
 class NonScalarLesson:
     x: Tensor
     y: Tensor
-    jacobian: Tensor  # m x n, rows y_i, columns x_j
+    jacobian: Tensor  # m x n from torch.autograd.functional.jacobian, rows y_i, columns x_j
+    jacrev_agrees: bool  # torch.func.jacrev gives exactly the same J
     expected_jacobian: Tensor  # derived by hand
     jacobian_max_abs_diff: float  # between the two
+    elementwise: bool  # J is diagonal
     scalar_error: str | None  # what torch says to y.backward(); None for a one-entry y
     wrong_shape: int  # the length of the deliberately wrong v
     wrong_shape_error: str | None  # what torch says to y.backward(v) with that v
@@ -43,7 +59,7 @@ class NonScalarLesson:
 
 
 def nonscalar_lesson(x_text: str, function_name: str, language: str = "en") -> NonScalarLesson:
-    function = ELEMENTWISE_FUNCTIONS[function_name]
+    function = NONSCALAR_FUNCTIONS[function_name]
     values = parse_vector(x_text)
     expression = expression_source(function.compute)
     wrong_shape = len(values) + 1
@@ -61,26 +77,30 @@ def nonscalar_lesson(x_text: str, function_name: str, language: str = "en") -> N
     wrong_shape_error = runtime_error(lambda: y.backward(torch.ones(wrong_shape)))
     writer.show_error(f"y.backward(torch.ones({wrong_shape}))", wrong_shape_error)
 
-    # A one-entry y is accepted like a scalar, and that backward() frees the graph:
-    # each way out therefore starts from a freshly built y.
+    writer.blank()
+    writer.comment("full_jacobian")
+    writer.code("def f(x):", f"    return {expression}", f"J = {JACOBIAN_CALLS[0]}")
+    J = jacobian(function.compute, x)
+    jacrev_agrees = torch.equal(torch.func.jacrev(function.compute)(x), J)
+    writer.show("J =", "J", J)
+    writer.show("jacrev gives the same J:", f"torch.equal({JACOBIAN_CALLS[1]}, J)", jacrev_agrees)
+
     writer.blank()
     writer.comment("ways_out")
-    y = function.compute(x)
-    writer.code(f"y = {expression}")
-    ways_out = (
-        _sum_then_backward(x, y, writer),
-        _backward_with_ones(x, y, writer),
-        _autograd_grad(x, y, writer),
+    ways_out = tuple(
+        _way_out(number, x, function.compute, expression, writer)
+        for number in range(1, len(WAYS_OUT) + 1)
     )
-    J = jacobian(function.compute, x.detach())
     expected_jacobian = function.jacobian(x.detach())
-    grads = torch.stack([way.grad for way in ways_out])
+    grads = torch.stack([way.gradient for way in ways_out])
     return NonScalarLesson(
         x=x.detach(),
         y=y.detach(),
         jacobian=J,
+        jacrev_agrees=jacrev_agrees,
         expected_jacobian=expected_jacobian,
         jacobian_max_abs_diff=(J - expected_jacobian).abs().max().item(),
+        elementwise=function.elementwise,
         scalar_error=scalar_error,
         wrong_shape=wrong_shape,
         wrong_shape_error=wrong_shape_error,
@@ -93,28 +113,26 @@ def nonscalar_lesson(x_text: str, function_name: str, language: str = "en") -> N
     )
 
 
-# The first two ways write into x.grad, so each starts from x.grad = None; the graph is
-# kept (retain_graph=True) because all three go back through the same y.
+def _way_out(
+    number: int,
+    x: Tensor,
+    compute: Callable[[Tensor], Tensor],
+    expression: str,
+    writer: ProgramWriter,
+) -> WayOut:
+    """Way `number` (1-based) on a freshly built y, from x.grad = None.
 
-
-def _sum_then_backward(x: Tensor, y: Tensor, writer: ProgramWriter) -> WayOut:
+    backward() frees the graph it walks and adds into x.grad, so each way gets its own y
+    and a cleared x.grad: the three results can then be compared as they stand."""
+    statement = WAYS_OUT[number - 1]
     x.grad = None
-    y.sum().backward(retain_graph=True)
-    writer.code("x.grad = None", WAYS_OUT[0])
-    writer.show("1. x.grad =", "x.grad", x.grad)
-    return WayOut(WAYS_OUT[0], x.grad)
-
-
-def _backward_with_ones(x: Tensor, y: Tensor, writer: ProgramWriter) -> WayOut:
-    x.grad = None
-    y.backward(torch.ones_like(y), retain_graph=True)
-    writer.code("x.grad = None", WAYS_OUT[1])
-    writer.show("2. x.grad =", "x.grad", x.grad)
-    return WayOut(WAYS_OUT[1], x.grad)
-
-
-def _autograd_grad(x: Tensor, y: Tensor, writer: ProgramWriter) -> WayOut:
-    grad = torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y), retain_graph=True)[0]
-    writer.code(f"grad = {WAYS_OUT[2]}")
-    writer.show("3. grad =", "grad", grad)
-    return WayOut(WAYS_OUT[2], grad)
+    y = compute(x)
+    returned = _CALLS[number - 1](x, y)
+    writer.code("x.grad = None", f"y = {expression}")
+    if returned is None:
+        writer.code(statement)
+    else:
+        writer.code(f"grad = {statement}")
+        writer.show(f"{number}. grad =", "grad", returned)
+    writer.show(f"{number}. x.grad =", "x.grad", x.grad)
+    return WayOut(statement, returned, x.grad)

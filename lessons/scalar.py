@@ -17,6 +17,7 @@ MATCH_TOLERANCE = 1e-5
 class ScalarLesson:
     x: Tensor
     y: Tensor
+    y_printed: str  # y as torch prints it: its value and the grad_fn that made it
     grad: Tensor  # x.grad after y.backward()
     expected: Tensor  # the gradient derived by hand
     max_abs_diff: float
@@ -47,6 +48,7 @@ def scalar_lesson(x_text: str, function_name: str, language: str = "en") -> Scal
     return ScalarLesson(
         x=x.detach(),
         y=y.detach(),
+        y_printed=str(y),
         grad=x.grad,
         expected=expected,
         max_abs_diff=max_abs_diff,

@@ -1,4 +1,8 @@
-"""Lesson 3: y.backward(v) computes the vector-Jacobian product vᵀJ, shaped like x."""
+"""Lesson 3: y.backward(v) computes the vector-Jacobian product vᵀJ, shaped like x.
+
+Split in two so that a v that does not fit y removes only what depends on v: the
+function at x (y and its Jacobian) stands on its own.
+"""
 
 from dataclasses import dataclass
 
@@ -8,7 +12,14 @@ from torch.autograd.functional import jacobian
 
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
 from lessons.parsing import InputError, parse_vector
-from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
+from lessons.program import (
+    Program,
+    ProgramWriter,
+    leaf,
+    leaf_literal,
+    runtime_error,
+    tensor_literal,
+)
 
 PRESETS = ("ones", "one_hot", "random", "typed")
 MAX_SEED = 2**31 - 1
@@ -16,6 +27,10 @@ MAX_SEED = 2**31 - 1
 VJP_LATEX = (
     r"\texttt{x.grad}_j = (v^\top J)_j = \sum_{i=1}^{m} v_i \, \frac{\partial y_i}{\partial x_j}"
 )
+# The later stage of the two-stage example, and its derivative with respect to y by hand.
+LOSS = "(y ** 2).sum()"
+LOSS_GRADIENT = "2 * y.detach()"
+LOSS_LATEX = r"L = \sum_i y_i^2,\qquad \frac{\partial L}{\partial y_i} = 2\,y_i"
 
 
 @dataclass(frozen=True)
@@ -29,62 +44,148 @@ class VectorChoice:
 
 
 @dataclass(frozen=True)
-class VJPLesson:
+class FunctionAtX:
+    """What the function does at x, whatever v is."""
+
+    values: tuple[float, ...]  # x as typed
     x: Tensor
     y: Tensor
-    v: Tensor
+    y_printed: str  # y as torch prints it, grad_fn included
     jacobian: Tensor  # m x n, rows y_i, columns x_j
     expected_jacobian: Tensor  # derived by hand
+    constants: dict[str, Tensor]  # e.g. the matrix A of y = A x
+    expression: str
+    latex: str
+    jacobian_latex: str
+
+    @property
+    def m(self) -> int:
+        return self.y.numel()
+
+
+@dataclass(frozen=True)
+class VJPLesson:
+    at_x: FunctionAtX
+    v: Tensor
     weighted_rows: Tensor  # diag(v) J: row i of J times v_i
     column_sums: Tensor  # sums of the weighted rows, i.e. vᵀJ
     grad: Tensor  # x.grad after y.backward(v)
     max_abs_diff: float  # between column_sums and grad
-    expression: str
-    latex: str
-    jacobian_latex: str
+    product_grad: Tensor  # x.grad after (v * y).sum().backward(), v held constant
+    product_max_abs_diff: float  # between product_grad and grad
+    loss: Tensor  # L = (y ** 2).sum() of the two-stage example
+    loss_gradient: Tensor  # dL/dy = 2y, the v that L hands back to y
+    loss_grad: Tensor  # x.grad after L.backward()
+    chained_grad: Tensor  # x.grad after y.backward(dL/dy)
+    chain_max_abs_diff: float  # between loss_grad and chained_grad
     program: Program
+
+
+def function_at_x(x_text: str, function_name: str) -> FunctionAtX:
+    function = VECTOR_FUNCTIONS[function_name]
+    values = parse_vector(x_text)
+    constants = function.constants(len(values))
+    x = leaf(values)
+    y = function.compute(x, **constants)
+    return FunctionAtX(
+        values=values,
+        x=x.detach(),
+        y=y.detach(),
+        y_printed=str(y),
+        jacobian=jacobian(lambda x: function.compute(x, **constants), x.detach()),
+        expected_jacobian=function.jacobian(x.detach(), **constants),
+        constants=constants,
+        expression=expression_source(function.compute),
+        latex=function.latex,
+        jacobian_latex=function.jacobian_latex,
+    )
 
 
 def vjp_lesson(
     x_text: str, function_name: str, choice: VectorChoice, language: str = "en"
 ) -> VJPLesson:
-    function = VECTOR_FUNCTIONS[function_name]
-    values = parse_vector(x_text)
-    expression = expression_source(function.compute)
-    constants = function.constants(len(values))
+    at_x = function_at_x(x_text, function_name)
+    compute = VECTOR_FUNCTIONS[function_name].compute
+    v, v_code = _vector(choice, at_x.y)
+    x = leaf(at_x.values)
 
-    x = leaf(values)
-    y = function.compute(x, **constants)
-    v, v_code = _vector(choice, y)
-    y.backward(v)
-
-    J = jacobian(lambda x: function.compute(x, **constants), x.detach())
-    weighted_rows = v[:, None] * J
-    column_sums = weighted_rows.sum(dim=0)
+    def fresh_y() -> Tensor:
+        """y built again from x: each backward() below starts from x.grad = None."""
+        x.grad = None
+        return compute(x, **at_x.constants)
 
     writer = ProgramWriter(language)
-    writer.code(f"x = {leaf_literal(values)}")
-    writer.code(*(f"{name} = {tensor_literal(value)}" for name, value in constants.items()))
-    writer.code(f"y = {expression}")
-    writer.comment(f"v_{choice.preset}", index=choice.index)
+    writer.code(f"x = {leaf_literal(at_x.values)}")
+    writer.code(*(f"{name} = {tensor_literal(value)}" for name, value in at_x.constants.items()))
+    writer.code(f"y = {at_x.expression}")
+    writer.show("y =", "y", at_x.y_printed)
+    writer.comment(f"v_{choice.preset}", index=choice.index, python_index=choice.index - 1)
     writer.code(*v_code, "y.backward(v)")
+    fresh_y().backward(v)
+    grad = x.grad
     writer.show("v =", "v", v)
-    writer.show("x.grad =", "x.grad", x.grad)
+    writer.show("x.grad =", "x.grad", grad)
+
+    writer.blank()
+    writer.comment("v_constant")
+    writer.code("x.grad = None", f"y = {at_x.expression}", "(v * y).sum().backward()")
+    (v * fresh_y()).sum().backward()
+    product_grad = x.grad
+    writer.show("(v * y).sum().backward(): x.grad =", "x.grad", product_grad)
+
+    writer.blank()
+    writer.comment("two_stage")
+    writer.code("x.grad = None", f"y = {at_x.expression}", f"L = {LOSS}", "L.backward()")
+    y = fresh_y()
+    loss = (y**2).sum()
+    loss.backward()
+    loss_grad = x.grad
+    writer.show("L.backward(): x.grad =", "x.grad", loss_grad)
+    writer.comment("loss_gradient")
+    y = fresh_y()
+    loss_gradient = 2 * y.detach()
+    writer.code("x.grad = None", f"y = {at_x.expression}", f"dL_dy = {LOSS_GRADIENT}")
+    writer.code("y.backward(dL_dy)")
+    y.backward(loss_gradient)
+    writer.show("y.backward(dL_dy): x.grad =", "x.grad", x.grad)
+
+    weighted_rows = v[:, None] * at_x.jacobian
+    column_sums = weighted_rows.sum(dim=0)
     return VJPLesson(
-        x=x.detach(),
-        y=y.detach(),
+        at_x=at_x,
         v=v,
-        jacobian=J,
-        expected_jacobian=function.jacobian(x.detach(), **constants),
         weighted_rows=weighted_rows,
         column_sums=column_sums,
-        grad=x.grad,
-        max_abs_diff=(column_sums - x.grad).abs().max().item(),
-        expression=expression,
-        latex=function.latex,
-        jacobian_latex=function.jacobian_latex,
+        grad=grad,
+        max_abs_diff=_max_abs_diff(column_sums, grad),
+        product_grad=product_grad,
+        product_max_abs_diff=_max_abs_diff(product_grad, grad),
+        loss=loss.detach(),
+        loss_gradient=loss_gradient,
+        loss_grad=loss_grad,
+        chained_grad=x.grad,
+        chain_max_abs_diff=_max_abs_diff(loss_grad, x.grad),
         program=writer.finish(),
     )
+
+
+def wrong_length_error(x_text: str, function_name: str, v_text: str) -> str | None:
+    """What torch itself raises for y.backward(v) with a typed v whose length is not m.
+
+    None when there is nothing of torch's to show: x or v does not parse, or v fits y."""
+    try:
+        at_x = function_at_x(x_text, function_name)
+        values = parse_vector(v_text)
+    except InputError:
+        return None
+    if len(values) == at_x.m:
+        return None
+    y = VECTOR_FUNCTIONS[function_name].compute(leaf(at_x.values), **at_x.constants)
+    return runtime_error(lambda: y.backward(torch.tensor(values)))
+
+
+def _max_abs_diff(a: Tensor, b: Tensor) -> float:
+    return (a - b).abs().max().item()
 
 
 def _vector(choice: VectorChoice, y: Tensor) -> tuple[Tensor, tuple[str, ...]]:

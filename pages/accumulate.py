@@ -1,12 +1,13 @@
 import streamlit as st
 
-from lessons.accumulate import MAX_CALLS, accumulation_lesson
+from lessons.accumulate import MAX_CALLS, OPTIMIZER, accumulation_lesson
 from ui.session import start_page
 from ui.widgets import (
     run_lesson,
     show_closing,
     show_goal,
     show_program,
+    show_result,
     show_torch_error,
     vector_input,
 )
@@ -23,12 +24,10 @@ calls = st.slider(
 lesson = run_lesson(t, accumulation_lesson, x_text, calls, t.language)
 if lesson:
     st.subheader(t("accumulate.step_calls"), divider="gray")
-    st.code(f"y = {lesson.expression}", language="python")
+    st.code(f"y = {lesson.expression}", language="python", wrap_lines=True)
     with st.container(key="accumulate_result"):
         for call, grad in enumerate(lesson.after_each_call, start=1):
-            call_column, grad_column = st.columns([1, 3])
-            call_column.markdown(t("accumulate.call", call=call))
-            grad_column.code(str(grad), language="text")
+            show_result(t("accumulate.call", call=call), grad)
     if lesson.multiples_max_abs_diff == 0:
         st.success(t("accumulate.multiple", calls=calls), icon=":material/check:")
     else:
@@ -36,14 +35,25 @@ if lesson:
     st.markdown(t("accumulate.why"))
 
     st.subheader(t("accumulate.step_zero"), divider="gray")
-    st.markdown(t("accumulate.after_zero"))
-    st.code(str(lesson.after_zero), language="text")
+    show_result(t("accumulate.after_zero"), lesson.after_zero)
+    st.markdown(t("accumulate.zero_grad_intro"))
+    st.code(f"optimizer = {OPTIMIZER}\noptimizer.zero_grad()", language="python", wrap_lines=True)
+    show_result(t("accumulate.after_zero_grad"), lesson.after_zero_grad)
 
     st.subheader(t("accumulate.step_second"), divider="gray")
-    st.markdown(t("accumulate.second_body"))
+    st.markdown(t("accumulate.second_body", expression=lesson.expression))
     show_torch_error(t, lesson.second_pass_error)
     st.markdown(t("accumulate.second_fix"))
 
+    st.subheader(t("accumulate.step_silent"), divider="gray")
+    st.markdown(t("accumulate.silent_body", expression=lesson.silent_expression))
+    with st.container(key="accumulate_silent"):
+        first, second = lesson.silent_grads
+        show_result(t("accumulate.silent_first"), first)
+        show_torch_error(t, lesson.silent_error)
+        show_result(t("accumulate.silent_second"), second)
+    st.markdown(t("accumulate.silent_explained"))
+
     show_program(t, lesson.program)
 
-show_closing(t, "accumulate", tries=2)
+show_closing(t, "accumulate", tries=3)

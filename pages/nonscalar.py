@@ -1,7 +1,8 @@
 import streamlit as st
 
-from lessons.functions import ELEMENTWISE_FUNCTIONS
-from lessons.nonscalar import nonscalar_lesson
+from lessons.functions import NONSCALAR_FUNCTIONS
+from lessons.nonscalar import JACOBIAN_CALLS, nonscalar_lesson
+from ui.navigation import LESSONS
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -10,18 +11,20 @@ from ui.widgets import (
     show_goal,
     show_jacobian,
     show_program,
+    show_result,
     show_torch_error,
     vector_input,
 )
 
 BACKWARD_TRIED = "nonscalar_backward_tried"
+ACCUMULATE = next(lesson for lesson in LESSONS if lesson.name == "accumulate")
 
 t = start_page()
 show_goal(t, "nonscalar")
 
 st.subheader(t("nonscalar.step_inputs"), divider="gray")
 x_text = vector_input(t, "nonscalar_x", t("common.x_label"))
-function_name = function_picker(t, "nonscalar_fn", list(ELEMENTWISE_FUNCTIONS))
+function_name = function_picker(t, "nonscalar_fn", list(NONSCALAR_FUNCTIONS))
 
 lesson = run_lesson(t, nonscalar_lesson, x_text, function_name, t.language)
 if lesson:
@@ -49,23 +52,36 @@ if lesson:
 
     st.subheader(t("nonscalar.step_jacobian"), divider="gray")
     st.markdown(t("nonscalar.jacobian_shape", m=m, n=n))
-    st.markdown(t("nonscalar.jacobian_diagonal"))
+    shape = "diagonal" if lesson.elementwise else "dense"
+    st.markdown(t(f"nonscalar.jacobian_{shape}"))
     st.latex(lesson.jacobian_latex)
     show_jacobian(t, lesson.jacobian.numpy(), "nonscalar.jacobian_chart", "nonscalar_jacobian")
     st.caption(t("nonscalar.jacobian_check", diff=f"{lesson.jacobian_max_abs_diff:.3g}"))
+    st.markdown(t("nonscalar.full_jacobian"))
+    st.code(f"J = {JACOBIAN_CALLS[0]}", language="python", wrap_lines=True)
+    with st.container(key="nonscalar_full_jacobian"):
+        show_result(t("nonscalar.full_jacobian_output"), lesson.jacobian)
+    if lesson.jacrev_agrees:
+        st.success(t("nonscalar.jacrev_agrees", call=JACOBIAN_CALLS[1]), icon=":material/check:")
+    else:
+        st.warning(t("nonscalar.jacrev_disagrees", call=JACOBIAN_CALLS[1]))
 
     st.subheader(t("nonscalar.step_ways"), divider="gray")
     st.markdown(t("nonscalar.ways_intro"))
     with st.container(key="nonscalar_result"):
-        for way in lesson.ways_out:
-            statement_column, grad_column = st.columns([3, 2])
-            statement_column.code(way.statement, language="python", wrap_lines=True)
-            grad_column.code(str(way.grad), language="text")
+        for number, way in enumerate(lesson.ways_out, start=1):
+            st.markdown(t("nonscalar.way", number=number))
+            st.code(way.statement, language="python", wrap_lines=True)
+            if way.returned is not None:
+                show_result(t("nonscalar.returned"), way.returned)
+            show_result(t("nonscalar.x_grad_after"), way.x_grad)
     if lesson.ways_max_abs_diff == 0:
         st.success(t("nonscalar.ways_agree"), icon=":material/check:")
     else:
         st.warning(t("nonscalar.ways_disagree", diff=f"{lesson.ways_max_abs_diff:.3g}"))
     st.markdown(t("nonscalar.ones_explained"))
+    st.markdown(t("nonscalar.fresh_graph"))
+    st.page_link(ACCUMULATE.path, label=t(f"nav.{ACCUMULATE.name}"), icon=ACCUMULATE.icon)
 
     st.subheader(t("nonscalar.step_wrong_shape"), divider="gray")
     st.markdown(t("nonscalar.wrong_shape_body", length=lesson.wrong_shape, m=m))

@@ -9,6 +9,7 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_program,
+    show_result,
     vector_input,
 )
 
@@ -24,13 +25,10 @@ lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)
 if lesson:
     st.latex(lesson.latex)
     with st.container(key="scalar_result"):
-        y_column, grad_column, expected_column = st.columns(3)
-        y_column.markdown(t("scalar.y_label"))
-        y_column.code(str(lesson.y), language="text")
-        grad_column.markdown(t("scalar.grad_label"))
-        grad_column.code(str(lesson.grad), language="text")
-        expected_column.markdown(t("scalar.expected_label"))
-        expected_column.code(str(lesson.expected), language="text")
+        show_result(t("scalar.y_label"), lesson.y_printed)
+        st.caption(t("scalar.grad_fn_explained"))
+        show_result(t("scalar.grad_label"), lesson.grad)
+        show_result(t("scalar.expected_label"), lesson.expected)
     st.latex(lesson.gradient_latex)
     if lesson.matches:
         st.success(t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:")

@@ -3,8 +3,19 @@ import streamlit as st
 from charts import weighted_rows_figure, weighted_rows_table
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.parsing import MAX_LENGTH
-from lessons.vjp import MAX_SEED, PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
-from ui.session import start_page
+from lessons.vjp import (
+    LOSS,
+    LOSS_GRADIENT,
+    LOSS_LATEX,
+    MAX_SEED,
+    PRESETS,
+    VJP_LATEX,
+    VectorChoice,
+    function_at_x,
+    vjp_lesson,
+    wrong_length_error,
+)
+from ui.session import Translator, start_page
 from ui.widgets import (
     axis_titles,
     function_picker,
@@ -14,8 +25,21 @@ from ui.widgets import (
     show_jacobian,
     show_matrix,
     show_program,
+    show_result,
+    show_torch_error,
     vector_input,
 )
+
+INDEX = "vjp_index"
+
+
+def show_agreement(t: Translator, name: str, diff: float) -> None:
+    """vjp.<name>_agrees when two x.grad are identical, else vjp.<name>_differs."""
+    if diff == 0:
+        st.success(t(f"vjp.{name}_agrees"), icon=":material/check:")
+    else:
+        st.warning(t(f"vjp.{name}_differs", diff=f"{diff:.3g}"))
+
 
 t = start_page()
 show_goal(t, "vjp")
@@ -23,6 +47,14 @@ show_goal(t, "vjp")
 st.subheader(t("vjp.step_inputs"), divider="gray")
 x_text = vector_input(t, "vjp_x", t("common.x_label"))
 function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
+# y and its Jacobian do not depend on v: they stay on screen whatever v is.
+at_x = run_lesson(t, function_at_x, x_text, function_name)
+if at_x:
+    st.latex(at_x.latex)
+    with st.container(key="vjp_y"):
+        show_result(t("vjp.y_heading", m=at_x.m), at_x.y_printed)
+m = at_x.m if at_x else MAX_LENGTH
+
 preset = st.radio(
     t("vjp.preset_label"),
     PRESETS,
@@ -33,9 +65,10 @@ preset = st.radio(
 )
 choice = VectorChoice(preset)
 if preset == "one_hot":
-    index = st.number_input(
-        t("vjp.index_label"), 1, MAX_LENGTH, key="vjp_index", persist_state="session"
-    )
+    # i counts entries of y: bring a value kept from a longer y back into range first.
+    if st.session_state.get(INDEX, 1) > m:
+        st.session_state[INDEX] = m
+    index = st.number_input(t("vjp.index_label", m=m), 1, m, key=INDEX, persist_state="session")
     choice = VectorChoice(preset, index=index)
 elif preset == "random":
     seed = st.number_input(
@@ -47,24 +80,26 @@ elif preset == "typed":
     choice = VectorChoice(preset, text=v_text)
 
 st.subheader(t("vjp.step_result"), divider="gray")
-lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
+lesson = at_x and run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
+if at_x and not lesson and preset == "typed":
+    torch_error = wrong_length_error(x_text, function_name, v_text)
+    if torch_error:
+        show_torch_error(t, torch_error)
 if lesson:
-    st.latex(lesson.latex)
     with st.container(key="vjp_result"):
-        v_column, grad_column = st.columns(2)
-        v_column.markdown(t("vjp.v_heading"))
-        v_column.code(str(lesson.v), language="text")
-        grad_column.markdown(t("vjp.grad_heading"))
-        grad_column.code(str(lesson.grad), language="text")
+        show_result(t("vjp.v_heading"), lesson.v)
+        show_result(t("vjp.grad_heading"), lesson.grad)
     st.markdown(t("vjp.formula_intro"))
     st.latex(VJP_LATEX)
     if preset in ("ones", "one_hot"):
         st.info(t(f"vjp.{preset}_explained", index=choice.index), icon=":material/info:")
 
+if at_x:
     st.subheader(t("vjp.step_jacobian"), divider="gray")
-    st.latex(lesson.jacobian_latex)
-    show_jacobian(t, lesson.jacobian.numpy(), "vjp.jacobian_chart", "vjp_jacobian")
+    st.latex(at_x.jacobian_latex)
+    show_jacobian(t, at_x.jacobian.numpy(), "vjp.jacobian_chart", "vjp_jacobian")
 
+if lesson:
     st.subheader(t("vjp.step_weighted"), divider="gray")
     st.markdown(t("vjp.weighted_intro"))
     weighted = lesson.weighted_rows.numpy()
@@ -75,6 +110,20 @@ if lesson:
     show_matrix(t, figure, weighted_rows_table(weighted, sums, t("chart.sums")), "vjp_weighted")
     st.metric(t("vjp.max_diff"), f"{lesson.max_abs_diff:.3g}")
     st.caption(t("vjp.orientation"))
+
+    st.subheader(t("vjp.step_chain"), divider="gray")
+    st.markdown(t("vjp.chain_intro"))
+    with st.container(key="vjp_chain"):
+        show_result(t("vjp.backward_v"), lesson.grad)
+        show_result(t("vjp.sum_v_y"), lesson.product_grad)
+        show_agreement(t, "product", lesson.product_max_abs_diff)
+        st.markdown(t("vjp.two_stage_intro", loss=LOSS, loss_gradient=LOSS_GRADIENT))
+        st.latex(LOSS_LATEX)
+        show_result(t("vjp.loss_gradient"), lesson.loss_gradient)
+        show_result(t("vjp.loss_backward"), lesson.loss_grad)
+        show_result(t("vjp.chained_backward"), lesson.chained_grad)
+        show_agreement(t, "chain", lesson.chain_max_abs_diff)
+    st.markdown(t("vjp.chain_explained"))
 
     show_program(t, lesson.program)
 

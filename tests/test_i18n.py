@@ -33,7 +33,6 @@ SAME_IN_BOTH = {
     "app.language_en",
     "app.language_zh",
     "functions.softmax",
-    "scalar.y_label",
     "vjp.v_heading",
     "vjp.grad_heading",
     "chart.sums",

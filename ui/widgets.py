@@ -102,3 +102,10 @@ def show_closing(t: Translator, page: str, tries: int) -> None:
     st.markdown("\n".join(f"- {t(f'{page}.try_{n}')}" for n in range(1, tries + 1)))
     st.subheader(t("common.summary"), divider="gray")
     st.info(t(f"{page}.summary_body"), icon=":material/lightbulb:")
+
+
+def show_result(label: str, value: object) -> None:
+    """A labelled result stacked on its own full-width, wrapping block, so that no narrow
+    column cuts it off, on a phone as on a laptop."""
+    st.markdown(label)
+    st.code(str(value), language="text", wrap_lines=True)
