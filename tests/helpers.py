@@ -66,3 +66,34 @@ def texts(at: AppTest) -> str:
         for element in getattr(at, kind)
     ]
     return "\n".join(str(part) for part in parts)
+
+
+def keyed_contents(at: AppTest, key: str) -> list[str]:
+    """The texts and code blocks inside `st.container(key=key)`, in page order."""
+    block = _find_keyed(at.main, key)
+    assert block is not None, f"no container with key {key!r}"
+    return [str(element.value) for element in _leaves(block) if hasattr(element, "value")]
+
+
+def keyed_codes(at: AppTest, key: str) -> list[str]:
+    block = _find_keyed(at.main, key)
+    assert block is not None, f"no container with key {key!r}"
+    return [element.value for element in _leaves(block) if element.type == "code"]
+
+
+def _find_keyed(node, key: str):
+    for child in getattr(node, "children", {}).values():
+        if str(getattr(getattr(child, "proto", None), "id", "")).endswith(f"-{key}"):
+            return child
+        found = _find_keyed(child, key)
+        if found is not None:
+            return found
+    return None
+
+
+def _leaves(node):
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "children", None):
+            yield from _leaves(child)
+        else:
+            yield child

@@ -6,11 +6,14 @@ import torch
 
 from i18n import MISSING_MARK, catalog
 from lessons.functions import linear_matrix
+from lessons.nonscalar import JACOBIAN_CALLS, WAYS_OUT
 from tests.helpers import (
     ALL_PAGES,
     LESSON_PAGES,
     code_blocks,
     decode,
+    keyed_codes,
+    keyed_contents,
     open_page,
     plotly_specs,
     program_and_output,
@@ -66,13 +69,16 @@ def test_home_links_every_lesson():
 # --- scalar -----------------------------------------------------------------------------
 
 
+def leaf(values) -> torch.Tensor:
+    return torch.tensor(values, requires_grad=True)
+
+
 def test_scalar_page_shows_the_notes_example():
     at = open_page("scalar")
-    assert shown_tensors(at) == [
-        "tensor(28.)",
-        "tensor([ 4.,  8., 12.])",
-        "tensor([ 4.,  8., 12.])",
-    ]
+    y = 2 * torch.dot(leaf([1.0, 2.0, 3.0]), leaf([1.0, 2.0, 3.0]))
+    assert shown_tensors(at) == [str(y), "tensor([ 4.,  8., 12.])", "tensor([ 4.,  8., 12.])"]
+    assert "grad_fn=<MulBackward0>" in str(y)
+    assert catalog("en")["scalar.grad_fn_explained"] in texts(at)
     assert at.success
 
 
@@ -101,11 +107,54 @@ def test_scalar_page_follows_x_and_the_function(x, function, expected):
 # --- non-scalar -------------------------------------------------------------------------
 
 
+def ways_shown(at) -> list[str]:
+    return keyed_contents(at, "nonscalar_result")
+
+
+def expected_ways(x: list[float], compute) -> list[str]:
+    """Each way run here, on its own y and from x.grad = None, labelled as the page must:
+    the first two by the x.grad they fill, the third by what it returns (x.grad untouched)."""
+    en = catalog("en")
+    shown = []
+    for number, call in enumerate(
+        (
+            lambda x, y: y.sum().backward(),
+            lambda x, y: y.backward(torch.ones_like(y)),
+            lambda x, y: torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y))[0],
+        ),
+        start=1,
+    ):
+        x_leaf = leaf(x)
+        returned = call(x_leaf, compute(x_leaf))
+        shown += [en["nonscalar.way"].format(number=number), WAYS_OUT[number - 1]]
+        if returned is not None:
+            shown += [en["nonscalar.returned"], str(returned)]
+        shown += [en["nonscalar.x_grad_after"], str(x_leaf.grad)]
+    return shown
+
+
 def test_nonscalar_page_shows_three_ways_to_the_notes_gradient():
     at = open_page("nonscalar")
-    assert shown_tensors(at) == ["tensor([2., 4., 6.])"] * 3
+    assert ways_shown(at) == expected_ways([1.0, 2.0, 3.0], lambda x: x * x)
+    # The third way returns the gradient and leaves x.grad as it was.
+    assert ways_shown(at)[-4:] == [
+        "returned:",
+        "tensor([2., 4., 6.])",
+        "x.grad afterwards:",
+        "None",
+    ]
     (spec,) = plotly_specs(at)
     np.testing.assert_array_equal(decode(spec["data"][0]["z"]), np.diag([2.0, 4.0, 6.0]))
+    assert catalog("en")["nonscalar.jacobian_diagonal"] in texts(at)
+
+
+def test_nonscalar_page_says_why_its_program_rebuilds_y_and_links_to_accumulation():
+    at = open_page("nonscalar")
+    assert catalog("en")["nonscalar.fresh_graph"] in texts(at)
+    assert [link.proto.page for link in at.get("page_link")] == ["accumulate"]
+    code, _ = program_and_output(at)
+    assert "retain_graph" not in code
+    assert not any("retain_graph" in way for way in WAYS_OUT)
 
 
 def test_nonscalar_button_shows_the_error_this_torch_raises():
@@ -115,7 +164,9 @@ def test_nonscalar_button_shows_the_error_this_torch_raises():
     assert expected not in code_blocks(at)[:1]
     at.button(key="nonscalar_backward").click().run()
     assert code_blocks(at)[0] == expected
-    assert catalog("en")["nonscalar.error_explained"].format(m=3) in texts(at)
+    explained = catalog("en")["nonscalar.error_explained"].format(m=3)
+    assert explained in texts(at)
+    assert "weight for every yᵢ" in explained
 
 
 def test_nonscalar_button_on_a_one_entry_y_explains_why_torch_accepts_it():
@@ -124,7 +175,7 @@ def test_nonscalar_button_on_a_one_entry_y_explains_why_torch_accepts_it():
     at.button(key="nonscalar_backward").click().run()
     assert [info.value for info in at.info][1] == catalog("en")["nonscalar.single_entry"]
     assert not any(block.startswith("RuntimeError: grad") for block in code_blocks(at))
-    assert shown_tensors(at) == ["tensor([14.])"] * 3
+    assert ways_shown(at) == expected_ways([7.0], lambda x: x * x)
 
 
 def test_nonscalar_page_shows_the_wrong_shape_error_this_torch_raises():
@@ -139,9 +190,24 @@ def test_nonscalar_page_with_sine_draws_cosine_on_the_diagonal():
     at.text_input(key="nonscalar_x").set_value("0, 1")
     at.selectbox(key="nonscalar_fn").set_value("sine").run()
     expected = torch.cos(torch.tensor([0.0, 1.0]))
-    assert shown_tensors(at) == [str(expected)] * 3
+    assert ways_shown(at) == expected_ways([0.0, 1.0], torch.sin)
     (spec,) = plotly_specs(at)
     np.testing.assert_allclose(decode(spec["data"][0]["z"]), torch.diag(expected).numpy())
+
+
+def test_nonscalar_cumulative_sum_gives_column_sums_not_the_diagonal_and_all_of_j():
+    at = open_page("nonscalar")
+    at.selectbox(key="nonscalar_fn").set_value("cumulative_sum").run()
+    J = torch.autograd.functional.jacobian(lambda x: torch.cumsum(x, dim=0), leaf([1.0, 2, 3]))
+    (spec,) = plotly_specs(at)
+    np.testing.assert_array_equal(decode(spec["data"][0]["z"]), J.numpy())
+    assert ways_shown(at) == expected_ways([1.0, 2.0, 3.0], lambda x: torch.cumsum(x, dim=0))
+    assert ways_shown(at)[3] == str(J.sum(dim=0)) != str(torch.diagonal(J))
+    assert keyed_codes(at, "nonscalar_full_jacobian") == [str(J)]
+    en = catalog("en")
+    assert en["nonscalar.jacobian_dense"] in texts(at)
+    assert en["nonscalar.jacobian_diagonal"] not in texts(at)
+    assert en["nonscalar.jacrev_agrees"].format(call=JACOBIAN_CALLS[1]) in texts(at)
 
 
 # --- custom v ---------------------------------------------------------------------------
@@ -157,6 +223,10 @@ def vjp_page(x="1, 2, 3", function="square", preset="ones", **widgets):
     return at.run() if widgets else at
 
 
+def v_and_grad(at) -> list[str]:
+    return keyed_codes(at, "vjp_result")
+
+
 def heatmaps(at):
     jacobian_spec, weighted_spec = plotly_specs(at)
     top, sums = weighted_spec["data"]
@@ -165,7 +235,7 @@ def heatmaps(at):
 
 def test_vjp_page_shows_the_notes_example_and_both_heatmaps():
     at = open_page("vjp")
-    assert shown_tensors(at)[:2] == ["tensor([1., 1., 1.])", "tensor([2., 4., 6.])"]
+    assert v_and_grad(at) == ["tensor([1., 1., 1.])", "tensor([2., 4., 6.])"]
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_array_equal(jacobian, np.diag([2.0, 4.0, 6.0]))
     np.testing.assert_array_equal(weighted, np.diag([2.0, 4.0, 6.0]))
@@ -173,11 +243,20 @@ def test_vjp_page_shows_the_notes_example_and_both_heatmaps():
     assert at.metric[0].value == "0"
 
 
+def test_vjp_page_shows_y_and_m_before_v_is_chosen():
+    at = vjp_page("1 2 3 4", "linear")
+    y = linear_matrix(4) @ leaf([1.0, 2, 3, 4])
+    assert keyed_contents(at, "vjp_y") == [
+        catalog("en")["vjp.y_heading"].format(m=2),
+        str(y),
+    ]
+
+
 def test_vjp_typed_v_weights_the_rows_of_a_dense_jacobian():
     at = vjp_page("1 2 3", "linear", "typed", vjp_v="2, -1")
     A = linear_matrix(3)
     expected = torch.tensor([2.0, -1.0]) @ A
-    assert shown_tensors(at)[:2] == ["tensor([ 2., -1.])", str(expected)]
+    assert v_and_grad(at) == ["tensor([ 2., -1.])", str(expected)]
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_array_equal(jacobian, A.numpy())
     np.testing.assert_array_equal(weighted, (torch.tensor([[2.0], [-1.0]]) * A).numpy())
@@ -186,7 +265,7 @@ def test_vjp_typed_v_weights_the_rows_of_a_dense_jacobian():
 
 def test_vjp_one_hot_picks_a_row_of_the_jacobian():
     at = vjp_page("1, 2, 3", "cumulative_sum", "one_hot", vjp_index=2)
-    assert shown_tensors(at)[:2] == ["tensor([0., 1., 0.])", "tensor([1., 1., 0.])"]
+    assert v_and_grad(at) == ["tensor([0., 1., 0.])", "tensor([1., 1., 0.])"]
     jacobian, _, sums = heatmaps(at)
     np.testing.assert_array_equal(sums[0], jacobian[1])
 
@@ -194,10 +273,42 @@ def test_vjp_one_hot_picks_a_row_of_the_jacobian():
 def test_vjp_random_v_is_seeded():
     at = vjp_page("1, 2, 3", "softmax", "random", vjp_seed=3)
     expected = torch.randn(3, generator=torch.Generator().manual_seed(3))
-    assert shown_tensors(at)[0] == str(expected)
+    assert v_and_grad(at)[0] == str(expected)
     jacobian, weighted, sums = heatmaps(at)
     np.testing.assert_allclose(weighted, expected.numpy()[:, None] * jacobian, rtol=1e-6)
     np.testing.assert_allclose(sums[0], weighted.sum(axis=0), atol=1e-6)
+
+
+def test_vjp_page_shows_v_as_dl_dy_live():
+    at = vjp_page("1, -2", "sine", "typed", vjp_v="3, 0.5")
+    x, v = leaf([1.0, -2.0]), torch.tensor([3.0, 0.5])
+    (v * torch.sin(x)).sum().backward()
+    two_stage = leaf([1.0, -2.0])
+    (torch.sin(two_stage) ** 2).sum().backward()
+    en = catalog("en")
+    assert keyed_contents(at, "vjp_chain")[:5] == [
+        en["vjp.backward_v"],
+        str(x.grad),
+        en["vjp.sum_v_y"],
+        str(x.grad),
+        en["vjp.product_agrees"],
+    ]
+    dl_dy = 2 * torch.sin(torch.tensor([1.0, -2.0]))
+    assert keyed_codes(at, "vjp_chain")[2:] == [str(dl_dy), *[str(two_stage.grad)] * 2]
+    assert en["vjp.chain_agrees"] in keyed_contents(at, "vjp_chain")
+
+
+def test_vjp_index_is_bounded_by_m_and_a_kept_index_follows_a_shorter_y():
+    at = vjp_page("1 2 3 4 5", "square", "one_hot", vjp_index=5)
+    assert at.number_input(key="vjp_index").max == 5
+    assert v_and_grad(at)[1] == "tensor([ 0.,  0.,  0.,  0., 10.])"
+    at.text_input(key="vjp_x").set_value("1, 2").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="vjp_index").max == 2
+    assert at.number_input(key="vjp_index").value == 2
+    assert v_and_grad(at) == ["tensor([0., 1.])", "tensor([0., 4.])"]
+    at.selectbox(key="vjp_fn").set_value("linear").run()
+    assert at.number_input(key="vjp_index").max == 2
 
 
 # --- accumulation -----------------------------------------------------------------------
@@ -211,6 +322,35 @@ def test_accumulation_page_adds_one_gradient_per_call(calls):
     shown = shown_tensors(at)
     assert shown[:calls] == [str(torch.tensor([4.0 * k, -4.0 * k])) for k in range(1, calls + 1)]
     assert shown[calls] == "tensor([0., 0.])"
+
+
+def test_accumulation_page_shows_both_second_backward_cases_live():
+    at = open_page("accumulate")
+    x = leaf([1.0, 2.0, 3.0])
+    saved = 2 * torch.dot(x, x)
+    saved.backward()
+    assert f"RuntimeError: {raised(saved.backward)}" in code_blocks(at)
+    nothing_saved = leaf([1.0, 2.0, 3.0])
+    y = nothing_saved.sum()
+    y.backward()
+    once = str(nothing_saved.grad)
+    y.backward()  # saves no tensor: torch lets it through and adds again
+    en = catalog("en")
+    assert keyed_codes(at, "accumulate_silent") == [once, str(nothing_saved.grad)]
+    assert once != str(nothing_saved.grad)
+    assert en["common.no_error"] in keyed_contents(at, "accumulate_silent")
+    assert en["accumulate.silent_explained"] in texts(at)
+
+
+def test_accumulation_page_shows_zero_grad_setting_none():
+    at = open_page("accumulate")
+    x = leaf([1.0, 2.0, 3.0])
+    x.grad = torch.zeros(3)
+    torch.optim.SGD([x], lr=0.1).zero_grad()
+    blocks = code_blocks(at)
+    optimizer_call = next(i for i, block in enumerate(blocks) if "zero_grad()" in block)
+    assert blocks[optimizer_call + 1] == str(x.grad) == "None"
+    assert catalog("en")["accumulate.zero_grad_intro"] in texts(at)
 
 
 # --- bad input --------------------------------------------------------------------------
@@ -242,18 +382,28 @@ def test_bad_x_shows_a_specific_error_and_the_page_keeps_working(page, text):
     assert not at.error and not at.exception and shown_tensors(at)
 
 
-def test_bad_v_keeps_x_and_the_function():
+def test_bad_v_keeps_x_the_function_y_and_j_and_shows_torchs_own_error():
     at = vjp_page("1, 2, 3", "cumulative_sum", "typed", vjp_v="1, 2")
     assert [error.value for error in at.error] == [
         catalog("en")["errors.v_length"].format(length=2, m=3)
     ]
+    y = torch.cumsum(leaf([1.0, 2.0, 3.0]), dim=0)
+    assert f"RuntimeError: {raised(lambda: y.backward(torch.tensor([1.0, 2.0])))}" in code_blocks(
+        at
+    )
+    assert keyed_codes(at, "vjp_y") == [str(y)]
+    (spec,) = plotly_specs(at)  # J stays; only what depends on v is gone
+    np.testing.assert_array_equal(decode(spec["data"][0]["z"]), np.tril(np.ones((3, 3))))
     assert at.text_input(key="vjp_x").value == "1, 2, 3"
     assert at.selectbox(key="vjp_fn").value == "cumulative_sum"
-    at.radio(key="vjp_preset").set_value("one_hot").run()
-    at.number_input(key="vjp_index").set_value(4).run()
+
+
+def test_a_v_that_does_not_parse_shows_no_torch_error():
+    at = vjp_page("1, 2, 3", "square", "typed", vjp_v="1, x, 2")
     assert [error.value for error in at.error] == [
-        catalog("en")["errors.index_out_of_range"].format(index=4, m=3)
+        catalog("en")["errors.not_a_number"].format(entry="x")
     ]
+    assert not any(block.startswith("RuntimeError") for block in code_blocks(at))
 
 
 def test_typed_text_in_an_error_is_shown_literally():
