@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from i18n import LANGUAGES, catalog, translate
 from lessons.accumulate import accumulation_lesson
-from lessons.functions import ELEMENTWISE_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
+from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
 from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError, parse_vector
 from lessons.scalar import scalar_lesson
@@ -76,7 +76,7 @@ def test_scalar_lesson_on_anything(text, name):
 
 
 @EXAMPLES
-@given(any_text, st.sampled_from(sorted(ELEMENTWISE_FUNCTIONS)))
+@given(any_text, st.sampled_from(sorted(NONSCALAR_FUNCTIONS)))
 def test_nonscalar_lesson_on_anything(text, name):
     lesson = result_or_readable_error(nonscalar_lesson, text, name)
     if lesson is not None:
@@ -101,8 +101,10 @@ choices = st.builds(
 def test_vjp_lesson_on_anything(text, name, choice):
     lesson = result_or_readable_error(vjp_lesson, text, name, choice)
     if lesson is not None:
-        assert lesson.grad.shape == lesson.x.shape
-        assert lesson.v.shape == lesson.y.shape
+        assert lesson.grad.shape == lesson.at_x.x.shape
+        assert lesson.v.shape == lesson.at_x.y.shape
+        # v is dL/dy: of L = (v * y).sum(), and of the two-stage example's L.
+        assert lesson.product_max_abs_diff == 0 and lesson.chain_max_abs_diff == 0
         # Column sums and autograd add the same float32 products, maybe in another order.
         scale = max(1.0, lesson.weighted_rows.abs().sum(dim=0).max().item())
         assert lesson.max_abs_diff <= 1e-5 * scale
@@ -115,6 +117,7 @@ def test_accumulation_lesson_on_anything(text, calls):
     if lesson is not None:
         assert len(lesson.after_each_call) == calls
         assert torch.count_nonzero(lesson.after_zero) == 0
+        assert lesson.after_zero_grad is None
 
 
 @pytest.mark.parametrize("text", ["1e309", "-1e309", "1" * 400, "inf", "NaN", "+Infinity"])

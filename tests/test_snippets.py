@@ -14,10 +14,12 @@ CASES = [
     ("nonscalar", "en", {}),
     ("nonscalar", "en", {"nonscalar_x": "7"}),
     ("nonscalar", "zh", {"nonscalar_x": "0.1 0.2 0.3 0.4", "nonscalar_fn": "sine"}),
+    ("nonscalar", "en", {"nonscalar_x": "2 -1 0.5", "nonscalar_fn": "cumulative_sum"}),
     ("vjp", "en", {}),
     ("vjp", "en", {"vjp_x": "1 2 3 4", "vjp_fn": "linear", "vjp_preset": "random"}),
     ("vjp", "zh", {"vjp_x": "3, 1", "vjp_fn": "softmax", "vjp_preset": "typed", "vjp_v": "2 -1"}),
     ("vjp", "en", {"vjp_fn": "cumulative_sum", "vjp_preset": "one_hot"}),
+    ("vjp", "zh", {"vjp_x": "1 2 3 4 5", "vjp_preset": "one_hot", "vjp_index": 4}),
     ("accumulate", "en", {}),
     ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
 ]
@@ -28,7 +30,7 @@ def set_widgets(at, settings):
     for key, value in settings.items():
         widget = next(
             w
-            for kind in ("text_input", "selectbox", "radio", "slider")
+            for kind in ("text_input", "selectbox", "radio", "slider", "number_input")
             for w in getattr(at, kind)
             if w.key == key
         )
