@@ -4,9 +4,10 @@ import asyncio
 
 import pytest
 
+from bench.server import MIB, AppServer
+from bench.st_client import Session, session
+
 from .expected import TYPED_PRESET, as_text, shown_gradient
-from .server import MIB, AppServer
-from .st_client import Session, session
 
 pytestmark = pytest.mark.e2e
 

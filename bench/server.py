@@ -1,25 +1,28 @@
-"""Start `streamlit run app.py` on a free loopback port and stop it without leftovers."""
+"""Start `streamlit run <script>` on a free loopback port, the way the README starts the app
+(the settings come from .streamlit/config.toml), and stop it without leftovers."""
 
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 # Importing torch and plotly on a cold 2-core machine takes a few seconds; allow slack.
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 MIB = 2**20
+RSS_SAMPLE_INTERVAL_S = 0.05
 # No proxy: a proxy variable in the environment must never route loopback traffic.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -49,17 +52,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(log_dir: Path) -> Iterator[AppServer]:
-    """Yield a healthy server; on exit terminate its whole process group."""
-    port = free_port()
+def running_app(
+    log_dir: Path, script: str = "app.py", options: Sequence[str] = (), port: int | None = None
+) -> Iterator[AppServer]:
+    """Yield a healthy server; on exit terminate its whole process group.
+
+    `script` is relative to the repository, whose .streamlit/config.toml applies to it;
+    `options` (such as `--runner.postScriptGC=true`) override that configuration."""
+    port = port or free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",
         "--server.address", HOST,
         "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        *options,
     ]  # fmt: skip
     with log_path.open("wb") as log:
         # A new session makes the server a process-group leader, so one killpg reaches
@@ -102,3 +109,25 @@ def _stop(popen: subprocess.Popen) -> None:
     popen.wait(timeout=STOP_TIMEOUT_S)
     if alive:
         raise RuntimeError(f"streamlit processes survived SIGKILL: {[p.pid for p in alive]}")
+
+
+class PeakRss:
+    """Samples a server's resident memory in a background thread while in the block."""
+
+    def __init__(self, server: AppServer) -> None:
+        self._server = server
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.peak_bytes = server.rss_bytes()
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(RSS_SAMPLE_INTERVAL_S):
+            self.peak_bytes = max(self.peak_bytes, self._server.rss_bytes())
