@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,10 @@ class AppServer:
     url: str
     process: psutil.Process
     log_path: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and any process it started."""
@@ -76,28 +80,30 @@ def running_app(
         )
     server = AppServer(f"http://{HOST}:{port}", psutil.Process(popen.pid), log_path)
     try:
-        _wait_until_healthy(server, popen)
+        wait_until_healthy(server.url, popen, server.log_tail)
         yield server
     finally:
-        _stop(popen)
+        stop(popen)
 
 
-def _wait_until_healthy(server: AppServer, popen: subprocess.Popen) -> None:
+def wait_until_healthy(url: str, popen: subprocess.Popen, log: Callable[[], str]) -> None:
+    """Until `url`/_stcore/health answers ok (directly or through a proxy)."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if popen.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {popen.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(f"{popen.args[0]} exited with {popen.returncode}:\n{log()}")
         try:
-            with _DIRECT.open(f"{server.url}/_stcore/health", timeout=2) as response:
+            with _DIRECT.open(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read() == b"ok":
                     return
         except OSError:
             pass  # not listening yet
         time.sleep(0.2)
-    raise RuntimeError(f"no healthy server within {STARTUP_TIMEOUT_S} s:\n{server.log_tail()}")
+    raise RuntimeError(f"{url} not healthy within {STARTUP_TIMEOUT_S} s:\n{log()}")
 
 
-def _stop(popen: subprocess.Popen) -> None:
+def stop(popen: subprocess.Popen) -> None:
+    """Terminate the process group that `popen` leads (started with start_new_session)."""
     leader = psutil.Process(popen.pid)
     alive = [leader, *leader.children(recursive=True)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -108,17 +114,17 @@ def _stop(popen: subprocess.Popen) -> None:
             break
     popen.wait(timeout=STOP_TIMEOUT_S)
     if alive:
-        raise RuntimeError(f"streamlit processes survived SIGKILL: {[p.pid for p in alive]}")
+        raise RuntimeError(f"processes survived SIGKILL: {[p.pid for p in alive]}")
 
 
 class PeakRss:
-    """Samples a server's resident memory in a background thread while in the block."""
+    """Samples the servers' total resident memory in a background thread while in the block."""
 
-    def __init__(self, server: AppServer) -> None:
-        self._server = server
+    def __init__(self, *servers: AppServer) -> None:
+        self._servers = servers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
-        self.peak_bytes = server.rss_bytes()
+        self.peak_bytes = self._total()
 
     def __enter__(self) -> "PeakRss":
         self._thread.start()
@@ -130,4 +136,7 @@ class PeakRss:
 
     def _sample(self) -> None:
         while not self._stop.wait(RSS_SAMPLE_INTERVAL_S):
-            self.peak_bytes = max(self.peak_bytes, self._server.rss_bytes())
+            self.peak_bytes = max(self.peak_bytes, self._total())
+
+    def _total(self) -> int:
+        return sum(server.rss_bytes() for server in self._servers)
