@@ -45,6 +45,11 @@ class AppServer:
                 total += member.memory_info().rss
         return total
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far (all threads): robust to a busy machine."""
+        times = self.process.cpu_times()
+        return times.user + times.system
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
