@@ -11,10 +11,16 @@ WORKDIR /app
 # torch first, from PyTorch's CPU-only index: PyPI's Linux wheel bundles CUDA libraries
 # (several GB) that a CPU container never uses. requirements.txt then finds torch==2.13.0
 # already satisfied by 2.13.0+cpu.
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# Its C++ headers, test binaries and tools (about 190 MB) serve extension builders, not the
+# app: drop them in the same layer, or they would still count in the image.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+    && torch_dir=$(python -c "import importlib.util as u, os; print(os.path.dirname(u.find_spec('torch').origin))") \
+    && rm -rf "$torch_dir/include" "$torch_dir/test" "$torch_dir/bin"
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
+# Only what the app runs (see .dockerignore); .streamlit/config.toml is the tuned serving
+# configuration, so the container serves like `streamlit run app.py` in the README.
 COPY . .
 RUN useradd --create-home --uid 1000 learner && chown -R learner /app
 USER learner

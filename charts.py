@@ -10,12 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 # Up to this many rows and columns a cell is large enough to print its value.
 MAX_ANNOTATED = 12
 # Diverging, centred on zero: negative blue, positive red, zero white.
 COLORSCALE = "RdBu_r"
+# Space between the two panels of the weighted-rows figure, as a fraction of its height.
+_PANEL_GAP = 0.06
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -48,11 +49,11 @@ def weighted_rows_table(
 
 def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
     """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
-    figure = go.Figure(_heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>"))
-    _lay_out(figure, titles.title, jacobian.shape[0])
-    figure.update_xaxes(title_text=titles.columns)
-    figure.update_yaxes(title_text=titles.rows, autorange="reversed")
-    return figure
+    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
+    layout = _layout(titles.title, jacobian.shape[0])
+    layout["xaxis"] = {"title": {"text": titles.columns}}
+    layout["yaxis"] = {"title": {"text": titles.rows}, "autorange": "reversed"}
+    return go.Figure(data=[heatmap], layout=layout)
 
 
 def weighted_rows_figure(
@@ -60,9 +61,6 @@ def weighted_rows_figure(
 ) -> go.Figure:
     """diag(v)·J on top and, on the same x-axis beneath it, its column sums vᵀJ."""
     m, n = weighted_rows.shape
-    figure = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[m, 1], vertical_spacing=0.06
-    )
     top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
     sums = _heatmap(
         column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", y_labels=[sums_label]
@@ -70,13 +68,20 @@ def weighted_rows_figure(
     # One colour scale for both, so that a colour means the same number in each
     # (1 when everything is zero, to keep the scale from collapsing).
     limit = float(max(np.abs(weighted_rows).max(), np.abs(column_sums).max())) or 1.0
-    for trace, row in ((top, 1), (sums, 2)):
-        trace.update(zmin=-limit, zmax=limit, showscale=row == 1)
-        figure.add_trace(trace, row=row, col=1)
-    _lay_out(figure, titles.title, m + 1)
-    figure.update_xaxes(title_text=titles.columns, row=2, col=1)
-    figure.update_yaxes(title_text=titles.rows, autorange="reversed", row=1, col=1)
-    return figure
+    top.update(zmin=-limit, zmax=limit, xaxis="x", yaxis="y")
+    sums.update(zmin=-limit, zmax=limit, xaxis="x2", yaxis="y2", showscale=False)
+    # Two stacked panels, m rows above one, written out as axis domains: what
+    # make_subplots(rows=2, shared_xaxes=True) produces, at a fraction of its cost.
+    split = (1 - _PANEL_GAP) / (m + 1)
+    layout = _layout(titles.title, m + 1)
+    layout["xaxis"] = {"anchor": "y", "matches": "x2", "showticklabels": False}
+    layout["yaxis"] = {
+        "anchor": "x", "domain": [split + _PANEL_GAP, 1],
+        "title": {"text": titles.rows}, "autorange": "reversed",
+    }  # fmt: skip
+    layout["xaxis2"] = {"anchor": "y2", "title": {"text": titles.columns}}
+    layout["yaxis2"] = {"anchor": "x2", "domain": [0, split]}
+    return go.Figure(data=[top, sums], layout=layout)
 
 
 def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) -> go.Heatmap:
@@ -95,8 +100,10 @@ def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) 
     )
 
 
-def _lay_out(figure: go.Figure, title: str, rows: int) -> None:
+def _layout(title: str, rows: int) -> dict:
     # Grow with the number of rows, up to a height that still fits a laptop screen.
-    figure.update_layout(
-        title=title, height=160 + 40 * min(rows, 16), margin={"l": 60, "r": 20, "t": 60, "b": 50}
-    )
+    return {
+        "title": {"text": title},
+        "height": 160 + 40 * min(rows, 16),
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+    }

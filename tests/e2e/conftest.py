@@ -8,20 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from .server import AppServer, running_app
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from bench.server import AppServer, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--no-proxy-server",  # only ever talk to 127.0.0.1, whatever the environment says
-]
 VIEWPORT = {"width": 1280, "height": 900}
 FIGURES = pytest.StashKey[list[tuple[str, str]]]()
 

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.server import REPO_ROOT
 from i18n import LANGUAGES
 
 from .browser_helpers import (
@@ -26,7 +27,6 @@ from .browser_helpers import (
 )
 from .conftest import VIEWPORT
 from .expected import DEFAULT_X, TYPED_PRESET, as_text, shown_gradient
-from .server import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -1,18 +1,18 @@
 """Many learners at once on one server: each sees only its own numbers, and nothing fails.
 
-Sessions are websocket clients (see st_client.py), not browser tabs: twenty Chromium pages
+Sessions are websocket clients (see bench/st_client.py), not browser tabs: twenty Chromium pages
 would swamp a 2-core machine and measure the browser instead of the server.
 """
 
 import asyncio
 import statistics
-import threading
 
 import pytest
 
+from bench.server import MIB, PeakRss
+from bench.st_client import Run, session
+
 from .expected import DEFAULT_X, TYPED_PRESET, as_text, shown_gradient
-from .server import MIB, AppServer
-from .st_client import Run, session
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,6 @@ SESSIONS = 21  # seven on each lesson page that takes typed vectors
 PAGES = ("scalar", "nonscalar", "vjp")
 ROUNDS = 4  # new inputs per session after its first run
 TEST_TIMEOUT_S = 150
-RSS_SAMPLE_INTERVAL_S = 0.05
 
 
 async def learner(base_url: str, number: int) -> list[float]:
@@ -59,28 +58,6 @@ async def all_learners(base_url: str) -> list[list[float] | BaseException]:
         return await asyncio.gather(
             *(learner(base_url, number) for number in range(SESSIONS)), return_exceptions=True
         )
-
-
-class PeakRss:
-    """Samples the server's resident memory in a background thread while in the block."""
-
-    def __init__(self, server: AppServer) -> None:
-        self._server = server
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self.peak_bytes = server.rss_bytes()
-
-    def __enter__(self) -> "PeakRss":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(RSS_SAMPLE_INTERVAL_S):
-            self.peak_bytes = max(self.peak_bytes, self._server.rss_bytes())
 
 
 def test_concurrent_sessions_see_only_their_own_results(app_server, record_figure):

@@ -1,6 +1,9 @@
 """A small Streamlit client over the app's websocket: what a browser sends and reads, minus the
 browser. Cheap enough to run many sessions at once on two cores.
 
+Two transports share one protocol: `session()` (asyncio, for tests and the benchmark) and
+`BlockingSession` (websocket-client's blocking socket, for Locust's users).
+
 The wire protocol, as streamlit 1.67's own frontend speaks it (`web/server/starlette/
 starlette_websocket.py`): connect to `/_stcore/stream` with subprotocol `streamlit`; each run
 is a `BackMsg.rerun_script` naming the page and carrying the widget values; the server
@@ -94,30 +97,17 @@ def _text_of(element: Element) -> str:
     return ""
 
 
-class Session:
-    """One browser tab's worth of state: the page and every widget value."""
+class _Tab:
+    """One browser tab's worth of state: the page and every widget value. The transport
+    (asyncio or blocking socket) lives in the subclasses; the protocol lives here."""
 
     def __init__(self, socket, page: str) -> None:
         self._socket = socket
         self._page_name = page
         self._page_hash = ""
         self._widgets: dict[str, WidgetState] = {}
+        self._current = Run()
         self.last = Run()
-
-    async def run(self) -> Run:
-        """Send the current widget values and wait for the run to finish."""
-        message = BackMsg()
-        state = message.rerun_script
-        state.page_name = self._page_name
-        state.page_script_hash = self._page_hash
-        state.widget_states.widgets.extend(self._widgets.values())
-        started = time.perf_counter()
-        await self._socket.send(message.SerializeToString())
-        async with asyncio.timeout(RUN_TIMEOUT_S):
-            run = await self._read_run()
-        run.seconds = time.perf_counter() - started
-        self.last = run
-        return run
 
     def set_text(self, key: str, value: str) -> None:
         widget_id = self.last.widget(key).id
@@ -128,31 +118,72 @@ class Session:
         radio = self.last.widget(key)
         self._widgets[radio.id] = WidgetState(id=radio.id, string_value=radio.options[index])
 
-    async def _read_run(self) -> Run:
-        run = Run()
+    def _rerun_request(self) -> bytes:
+        """The message a browser sends for a rerun with the current widget values."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.page_name = self._page_name
+        state.page_script_hash = self._page_hash
+        state.widget_states.widgets.extend(self._widgets.values())
+        self._current = Run()
+        return message.SerializeToString()
+
+    def _receive(self, data: bytes) -> bool:
+        """Take in one server message; True once the run has finished (it is then `last`)."""
+        message = ForwardMsg()
+        message.ParseFromString(data)
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            # A new run (or the app's own st.rerun()) starts from an empty page.
+            self._current = Run()
+        elif kind == "navigation":
+            # st.navigation resolved the page; later reruns name it by hash, as browsers do.
+            self._page_hash = message.navigation.page_script_hash
+        elif kind == "delta":
+            _record_delta(self._current, message)
+        elif kind == "page_not_found":
+            self._current.page_not_found = True
+        elif kind == "session_event" and message.session_event.HasField(
+            "script_compilation_exception"
+        ):
+            raise ScriptRunError(str(message.session_event.script_compilation_exception))
+        elif kind == "script_finished":
+            if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                raise ScriptRunError("the page failed to compile")
+            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                self.last = self._current
+                return True
+        return False
+
+
+class Session(_Tab):
+    """A tab over an asyncio websocket (tests, the benchmark's own drivers)."""
+
+    async def run(self) -> Run:
+        """Send the current widget values and wait for the run to finish."""
+        started = time.perf_counter()
+        await self._socket.send(self._rerun_request())
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            while not self._receive(await self._socket.recv()):
+                pass
+        self.last.seconds = time.perf_counter() - started
+        return self.last
+
+
+class BlockingSession(_Tab):
+    """A tab over websocket-client's blocking socket (Locust's users, which gevent
+    schedules: no background thread per connection, unlike websockets' sync client)."""
+
+    def run(self) -> Run:
+        started = time.perf_counter()
+        deadline = started + RUN_TIMEOUT_S
+        self._socket.send_binary(self._rerun_request())
         while True:
-            message = ForwardMsg()
-            message.ParseFromString(await self._socket.recv())
-            kind = message.WhichOneof("type")
-            if kind == "new_session":
-                # A new run (or the app's own st.rerun()) starts from an empty page.
-                run = Run()
-            elif kind == "navigation":
-                # st.navigation resolved the page; later reruns name it by hash, as browsers do.
-                self._page_hash = message.navigation.page_script_hash
-            elif kind == "delta":
-                _record_delta(run, message)
-            elif kind == "page_not_found":
-                run.page_not_found = True
-            elif kind == "session_event" and message.session_event.HasField(
-                "script_compilation_exception"
-            ):
-                raise ScriptRunError(str(message.session_event.script_compilation_exception))
-            elif kind == "script_finished":
-                if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
-                    return run
-                if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
-                    raise ScriptRunError("the page failed to compile")
+            self._socket.settimeout(max(deadline - time.perf_counter(), 0.001))
+            if self._receive(self._socket.recv()):
+                break
+        self.last.seconds = time.perf_counter() - started
+        return self.last
 
 
 def _record_delta(run: Run, message: ForwardMsg) -> None:
@@ -164,12 +195,21 @@ def _record_delta(run: Run, message: ForwardMsg) -> None:
         run.block_ids[path] = delta.add_block.id
 
 
+def stream_url(base_url: str) -> str:
+    """The websocket address of the app at `base_url` (http -> ws, https -> wss)."""
+    return base_url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+
+
+# proxy=None: websockets would otherwise honour proxy variables, even for loopback.
+CONNECT_OPTIONS = {"subprotocols": ["streamlit"], "max_size": MAX_MESSAGE_BYTES, "proxy": None}
+
+
 @asynccontextmanager
-async def session(base_url: str, page: str) -> AsyncIterator[Session]:
-    """Connect a new session to `page` (a url path such as `vjp`; `""` is the home page)."""
-    stream_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-    # proxy=None: websockets would otherwise honour proxy variables, even for loopback.
+async def session(base_url: str, page: str, cookie: str = "") -> AsyncIterator[Session]:
+    """Connect a new session to `page` (a url path such as `vjp`; `""` is the home page).
+    `cookie` is sent as the Cookie header, as a browser would (a proxy may route by it)."""
+    headers = {"Cookie": cookie} if cookie else None
     async with websockets.connect(
-        stream_url, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES, proxy=None
+        stream_url(base_url), additional_headers=headers, **CONNECT_OPTIONS
     ) as socket:
         yield Session(socket, page)

@@ -1,0 +1,1 @@
+"""Autograd Lab benchmark: `python -m bench` starts real servers and prints figures."""

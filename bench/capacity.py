@@ -1,0 +1,82 @@
+"""Capacity: N learners on /scalar, each typing a new x every 3 s, driven by Locust
+(bench/locustfile.py) headless on loopback, against a fresh server for every N."""
+
+import csv
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.server import MIB, REPO_ROOT, PeakRss, running_app
+from bench.stats import print_table
+from deploy.local import proxied_app
+
+LOCUSTFILE = "bench/locustfile.py"
+RAMP_S = 5  # a class opens the link within a few seconds, not in one instant
+
+
+@contextmanager
+def serving(log_dir: Path, processes: int, options: list[str]) -> Iterator[tuple[str, list]]:
+    """(url, app servers): one process as the README starts it, or N behind deploy/'s nginx."""
+    if processes:
+        with proxied_app(log_dir, processes, options) as app:
+            yield app.url, app.servers
+    else:
+        with running_app(log_dir, options=options) as server:
+            yield server.url, [server]
+
+
+def locust(url: str, learners: int, duration: int, prefix: Path) -> dict[str, dict[str, str]]:
+    """Run the scenario headless; Locust's per-request-name figures, from its CSV output."""
+    command = [
+        sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--host", url, "--headless",
+        "--users", str(learners), "--spawn-rate", str(max(learners / RAMP_S, 1)),
+        "--run-time", f"{duration}s", "--csv", str(prefix), "--only-summary",
+        "--exit-code-on-error", "0", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    with Path(f"{prefix}_stats.csv").open() as figures:
+        return {row["Name"]: row for row in csv.DictReader(figures)}
+
+
+def failure_messages(prefix: Path) -> list[str]:
+    with Path(f"{prefix}_failures.csv").open() as failures:
+        return [f"{row['Occurrences']}x {row['Error'][:120]}" for row in csv.DictReader(failures)]
+
+
+def run(log_dir: Path, counts: list[int], duration: int, processes: int, options: list) -> None:
+    rows, failures = [], []
+    for learners in counts:
+        prefix = log_dir / f"locust-{learners}"
+        with (
+            serving(log_dir, processes, options) as (url, servers),
+            PeakRss(*servers) as memory,
+        ):
+            figures = locust(url, learners, duration, prefix)
+        change, opened = figures.get("change x", {}), figures.get("open", {})
+        errors = sum(int(row.get("Failure Count", 0)) for row in (change, opened))
+        rows.append(
+            (
+                learners,
+                opened.get("95%", "-"),
+                change.get("Request Count", "0"),
+                change.get("50%", "-"),
+                change.get("95%", "-"),
+                errors,
+                f"{memory.peak_bytes / MIB:.0f}",
+            )
+        )
+        failures += [f"{learners} learners: {message}" for message in failure_messages(prefix)]
+    where = f"{processes} processes behind nginx" if processes else "one process"
+    print_table(
+        f"Capacity on /scalar ({where}): each learner types a new x every 3 s for {duration} s "
+        f"(Locust, ramp {RAMP_S} s)",
+        (
+            "learners", "open p95 ms", "changes", "change p50 ms", "change p95 ms", "errors",
+            "server peak RSS MiB",
+        ),
+        rows,
+    )  # fmt: skip
+    for message in failures:
+        print(f"- {message}")

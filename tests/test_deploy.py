@@ -1,0 +1,57 @@
+"""The serving recipes in deploy/ are valid and keep the promises the README makes."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from deploy.local import NGINX, main_config, site_config
+from tests.helpers import ROOT
+
+MANIFEST = ROOT / "deploy" / "kubernetes" / "autograd-lab.yaml"
+KUBERNETES_VERSION = "1.37.0"  # the newest schema kubernetes-validate ships (offline)
+HEALTH = "/_stcore/health"
+
+
+def resources() -> dict[str, dict]:
+    return {doc["kind"]: doc for doc in yaml.safe_load_all(MANIFEST.read_text())}
+
+
+def test_manifests_validate_offline_against_the_kubernetes_schema():
+    for resource in resources().values():
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+def test_deployment_probes_health_and_requests_a_core_per_pod():
+    container = resources()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == HEALTH
+    assert container["resources"]["requests"]["cpu"] == "1"
+    exposed = re.search(r"^EXPOSE (\d+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert container["ports"][0]["containerPort"] == int(exposed.group(1))
+
+
+def test_ingress_keeps_a_browser_on_its_pod_and_its_websocket_open():
+    annotations = resources()["Ingress"]["metadata"]["annotations"]
+    prefix = "nginx.ingress.kubernetes.io/"
+    assert annotations[prefix + "affinity"] == "cookie"
+    assert int(annotations[prefix + "proxy-read-timeout"]) >= 3600
+    assert int(annotations[prefix + "proxy-send-timeout"]) >= 3600
+
+
+def test_the_nginx_configuration_is_accepted_by_nginx(tmp_path: Path):
+    if not shutil.which(NGINX):
+        pytest.skip(f"{NGINX} is missing (Debian: apt-get install -y nginx)")
+    site = tmp_path / "site.conf"
+    site.write_text(site_config([8501, 8502, 8503], 8080, tmp_path / "access.log"))
+    assert site.read_text().count("server 127.0.0.1:85") == 3
+    config = tmp_path / "nginx.conf"
+    config.write_text(main_config(tmp_path, site))
+    checked = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(config)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
