@@ -73,6 +73,8 @@ KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 # The tables the evaluator calls through: names from the allow-lists, nothing else.
 _TORCH_FUNCTIONS = {name: getattr(torch, name) for name in ALLOWED_TORCH_FUNCTIONS}
 _FUNCTIONAL = {name: getattr(torch.nn.functional, name) for name in ALLOWED_FUNCTIONAL}
+# F.relu(x) is torch.relu(x), the same graph node; F.relu(x, True) would change x in place.
+_FUNCTIONAL["relu"] = torch.relu
 _METHODS = {name: getattr(torch.Tensor, name) for name in ALLOWED_METHODS}
 _TENSOR_ATTRIBUTES = {"T": operator.attrgetter("T"), "mT": operator.attrgetter("mT")}
 _BINARY = {
