@@ -132,14 +132,16 @@ def parse_script(text: str, input_names: Collection[str]) -> Script:
     if _bracket_depth(text) > MAX_DEPTH:
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     try:
-        module = ast.parse(textwrap.dedent(text).strip())
+        module = ast.parse(textwrap.dedent(text))
     except SyntaxError as error:
         raise InputError("expr_syntax", {"line": error.lineno or 1, "message": error.msg}) from None
     except ValueError as error:  # a null byte, in Python 3.11
         raise InputError("expr_syntax", {"line": 1, "message": str(error)}) from None
     except (RecursionError, MemoryError):
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH}) from None
-    _check_tree_size(module.body)
+    # Quoting a refused statement recurses over it; + 1 for the statement's own level.
+    if any(_depth(node) > MAX_DEPTH + 1 for node in module.body):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     script = Script(
         tuple(_statement(node, is_last=node is module.body[-1]) for node in module.body)
     )
@@ -187,21 +189,17 @@ def _validate(script: Script, input_names: Collection[str]) -> None:
         raise InputError(
             "expr_too_many_lines", {"count": len(script.statements), "limit": MAX_STATEMENTS}
         )
-    _check_tree_size([statement.expression for statement in script.statements])
+    # Size first, by iterative walks: everything after this recurses over the tree.
+    count = sum(_node_count(statement.expression) for statement in script.statements)
+    if count > MAX_NODES:
+        raise InputError("expr_too_many_nodes", {"count": count, "limit": MAX_NODES})
+    if any(_depth(statement.expression) > MAX_DEPTH for statement in script.statements):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     for statement in script.statements:
         _Checker(taken).expression(statement.expression)
         if statement.target is not None:
             check_input_name(statement.target, taken)
             taken.append(statement.target)
-
-
-def _check_tree_size(roots: list[ast.AST]) -> None:
-    """Node count and depth, found by iterative walks: everything after them recurses."""
-    count = sum(_node_count(root) for root in roots)
-    if count > MAX_NODES:
-        raise InputError("expr_too_many_nodes", {"count": count, "limit": MAX_NODES})
-    if any(_depth(root) > MAX_DEPTH for root in roots):
-        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
 
 
 def _bracket_depth(text: str) -> int:

@@ -15,6 +15,7 @@ from lessons.expression import (
     ALLOWED_KEYWORDS,
     ALLOWED_METHODS,
     ALLOWED_TORCH_FUNCTIONS,
+    MAX_DEPTH,
     MAX_INTERMEDIATE_ENTRIES,
     MAX_STATEMENTS,
     Script,
@@ -452,3 +453,13 @@ def test_messages_quote_the_offending_piece(source, params):
     with pytest.raises(InputError) as caught:
         run(source, leaves())
     assert params.items() <= caught.value.params.items()
+
+
+@pytest.mark.parametrize("prefix", ["", "h = "])
+def test_the_depth_limit_is_exact_on_every_line(prefix):
+    inputs = leaves()
+    deepest = "+" * (MAX_DEPTH - 1) + "x"  # each plus is one level, x the last
+    assert torch.equal(run(prefix + deepest, inputs), inputs["x"])
+    with pytest.raises(InputError) as caught:
+        run(prefix + "+" + deepest, inputs)
+    assert caught.value.code == "expr_too_deep"
