@@ -5,7 +5,9 @@ only symbols made here are the maths labels y₁, x₂, ∂y₁/∂x₂, which r
 every language.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 import pandas as pd
@@ -31,24 +33,54 @@ def symbols(name: str, count: int) -> list[str]:
     return [f"{name}{str(i).translate(_SUBSCRIPTS)}" for i in range(1, count + 1)]
 
 
-def matrix_table(matrix: np.ndarray, row_name: str = "y", column_name: str = "x") -> pd.DataFrame:
+@dataclass(frozen=True)
+class EntryLabels:
+    """Names for the rows and columns of a matrix; None means y₁, y₂, … and x₁, x₂, …."""
+
+    rows: Sequence[str] | None = None
+    columns: Sequence[str] | None = None
+
+    def for_rows(self, count: int) -> list[str]:
+        return list(self.rows) if self.rows is not None else symbols("y", count)
+
+    def for_columns(self, count: int) -> list[str]:
+        return list(self.columns) if self.columns is not None else symbols("x", count)
+
+
+# The default: 1-based symbols, as in the maths of the lesson pages.
+NUMBERED = EntryLabels()
+
+
+def entry_labels(name: str, shape: Sequence[int]) -> list[str]:
+    """W[0,0], W[0,1], …: every entry of a tensor in row-major (flatten) order, indexed
+    from 0 as in Python; a tensor with a single entry is just its name."""
+    if len(shape) == 0:
+        return [name]
+    return [f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape))]
+
+
+def matrix_table(matrix: np.ndarray, labels: EntryLabels = NUMBERED) -> pd.DataFrame:
     rows, columns = matrix.shape
-    return pd.DataFrame(
-        matrix, index=symbols(row_name, rows), columns=symbols(column_name, columns)
-    )
+    return pd.DataFrame(matrix, index=labels.for_rows(rows), columns=labels.for_columns(columns))
 
 
 def weighted_rows_table(
-    weighted_rows: np.ndarray, column_sums: np.ndarray, sums_label: str
+    weighted_rows: np.ndarray,
+    column_sums: np.ndarray,
+    sums_label: str,
+    labels: EntryLabels = NUMBERED,
 ) -> pd.DataFrame:
     """diag(v)·J with its column sums as a last row, as the figure shows them."""
-    sums = pd.DataFrame([column_sums], index=[sums_label], columns=symbols("x", len(column_sums)))
-    return pd.concat([matrix_table(weighted_rows), sums])
+    columns = labels.for_columns(len(column_sums))
+    sums = pd.DataFrame([column_sums], index=[sums_label], columns=columns)
+    return pd.concat([matrix_table(weighted_rows, labels), sums])
 
 
-def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
+def jacobian_figure(
+    jacobian: np.ndarray, titles: AxisTitles, labels: EntryLabels = NUMBERED
+) -> go.Figure:
     """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
-    figure = go.Figure(_heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>"))
+    figure = go.Figure(_heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels))
     _lay_out(figure, titles.title, jacobian.shape[0])
     figure.update_xaxes(title_text=titles.columns)
     figure.update_yaxes(title_text=titles.rows, autorange="reversed")
@@ -56,17 +88,20 @@ def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
 
 
 def weighted_rows_figure(
-    weighted_rows: np.ndarray, column_sums: np.ndarray, titles: AxisTitles, sums_label: str
+    weighted_rows: np.ndarray,
+    column_sums: np.ndarray,
+    titles: AxisTitles,
+    sums_label: str,
+    labels: EntryLabels = NUMBERED,
 ) -> go.Figure:
     """diag(v)·J on top and, on the same x-axis beneath it, its column sums vᵀJ."""
     m, n = weighted_rows.shape
     figure = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[m, 1], vertical_spacing=0.06
     )
-    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
-    sums = _heatmap(
-        column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", y_labels=[sums_label]
-    )
+    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
+    sums_labels = EntryLabels([sums_label], labels.columns)
+    sums = _heatmap(column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", sums_labels)
     # One colour scale for both, so that a colour means the same number in each
     # (1 when everything is zero, to keep the scale from collapsing).
     limit = float(max(np.abs(weighted_rows).max(), np.abs(column_sums).max())) or 1.0
@@ -79,13 +114,13 @@ def weighted_rows_figure(
     return figure
 
 
-def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) -> go.Heatmap:
+def _heatmap(matrix: np.ndarray, hover: str, labels: EntryLabels) -> go.Heatmap:
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
     return go.Heatmap(
         z=matrix,
-        x=symbols("x", columns),
-        y=y_labels or symbols("y", rows),
+        x=labels.for_columns(columns),
+        y=labels.for_rows(rows),
         colorscale=COLORSCALE,
         zmid=0,
         texttemplate="%{z:.4~g}" if small else None,

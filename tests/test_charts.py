@@ -5,6 +5,8 @@ import pytest
 from charts import (
     MAX_ANNOTATED,
     AxisTitles,
+    EntryLabels,
+    entry_labels,
     jacobian_figure,
     matrix_table,
     symbols,
@@ -71,3 +73,21 @@ def test_matrix_table_labels_rows_and_columns():
     table = matrix_table(J)
     assert list(table.index) == ["y₁", "y₂"] and list(table.columns) == ["x₁", "x₂", "x₃"]
     np.testing.assert_array_equal(table.to_numpy(), J)
+
+
+def test_entry_labels_flatten_like_torch_and_index_from_zero():
+    assert entry_labels("W", (2, 3)) == ["W[0,0]", "W[0,1]", "W[0,2]", "W[1,0]", "W[1,1]", "W[1,2]"]
+    assert entry_labels("x", (2,)) == ["x[0]", "x[1]"]
+    assert entry_labels("y", ()) == ["y"]
+
+
+def test_labelled_heatmaps_and_tables_use_the_given_labels():
+    labels = EntryLabels(entry_labels("y", (2,)), entry_labels("W", (3,)))
+    figure = jacobian_figure(J, TITLES, labels)
+    assert list(figure.data[0].y) == ["y[0]", "y[1]"]
+    assert list(figure.data[0].x) == ["W[0]", "W[1]", "W[2]"]
+    weighted = weighted_rows_figure(J, J.sum(axis=0), TITLES, "vᵀJ", labels)
+    assert list(weighted.data[1].y) == ["vᵀJ"] and list(weighted.data[1].x) == list(labels.columns)
+    table = weighted_rows_table(J, J.sum(axis=0), "vᵀJ", labels)
+    assert list(table.index) == ["y[0]", "y[1]", "vᵀJ"]
+    assert list(table.columns) == ["W[0]", "W[1]", "W[2]"]

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from charts import AxisTitles, jacobian_figure, matrix_table
+from charts import NUMBERED, AxisTitles, EntryLabels, jacobian_figure, matrix_table
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
 from ui.session import Translator
@@ -83,9 +83,15 @@ def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str)
         st.dataframe(table, width="stretch")
 
 
-def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str) -> None:
-    figure = jacobian_figure(jacobian, axis_titles(t, title_key))
-    show_matrix(t, figure, matrix_table(jacobian), key)
+def show_jacobian(
+    t: Translator,
+    jacobian: np.ndarray,
+    title_key: str,
+    key: str,
+    labels: EntryLabels = NUMBERED,
+) -> None:
+    figure = jacobian_figure(jacobian, axis_titles(t, title_key), labels)
+    show_matrix(t, figure, matrix_table(jacobian, labels), key)
 
 
 def show_program(t: Translator, program: Program) -> None:
