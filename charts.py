@@ -7,7 +7,6 @@ every language.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 import pandas as pd
@@ -49,14 +48,6 @@ class EntryLabels:
 
 # The default: 1-based symbols, as in the maths of the lesson pages.
 NUMBERED = EntryLabels()
-
-
-def entry_labels(name: str, shape: Sequence[int]) -> list[str]:
-    """W[0,0], W[0,1], …: every entry of a tensor in row-major (flatten) order, indexed
-    from 0 as in Python; a tensor with a single entry is just its name."""
-    if len(shape) == 0:
-        return [name]
-    return [f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape))]
 
 
 def matrix_table(matrix: np.ndarray, labels: EntryLabels = NUMBERED) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from charts import (
     MAX_ANNOTATED,
     AxisTitles,
     EntryLabels,
-    entry_labels,
     jacobian_figure,
     matrix_table,
     symbols,
@@ -75,14 +74,8 @@ def test_matrix_table_labels_rows_and_columns():
     np.testing.assert_array_equal(table.to_numpy(), J)
 
 
-def test_entry_labels_flatten_like_torch_and_index_from_zero():
-    assert entry_labels("W", (2, 3)) == ["W[0,0]", "W[0,1]", "W[0,2]", "W[1,0]", "W[1,1]", "W[1,2]"]
-    assert entry_labels("x", (2,)) == ["x[0]", "x[1]"]
-    assert entry_labels("y", ()) == ["y"]
-
-
 def test_labelled_heatmaps_and_tables_use_the_given_labels():
-    labels = EntryLabels(entry_labels("y", (2,)), entry_labels("W", (3,)))
+    labels = EntryLabels(["y[0]", "y[1]"], ["W[0]", "W[1]", "W[2]"])
     figure = jacobian_figure(J, TITLES, labels)
     assert list(figure.data[0].y) == ["y[0]", "y[1]"]
     assert list(figure.data[0].x) == ["W[0]", "W[1]", "W[2]"]
