@@ -16,7 +16,7 @@ from torch.autograd.graph import Node as TorchNode
 class Node:
     kind: str  # torch's class name: MulBackward0, AccumulateGrad, …
     shapes: tuple[tuple[int, ...], ...]  # the shape of each tensor the operation produced
-    label: str = ""  # the input's name on a leaf, the names given to an intermediate
+    names: tuple[str, ...] = ()  # the input's name on a leaf; the names given to a line
 
     @property
     def is_leaf(self) -> bool:
@@ -50,7 +50,7 @@ def trace(y: Tensor, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) 
     torch_nodes = _walk(y)
     position = {node: index for index, node in enumerate(torch_nodes)}
     nodes = tuple(
-        Node(_kind(node), _shapes(node), _label(node, inputs, named)) for node in torch_nodes
+        Node(_kind(node), _shapes(node), _names(node, inputs, named)) for node in torch_nodes
     )
     edges = tuple(
         Edge(position[node], position[child], slot)
@@ -121,7 +121,9 @@ def _shapes(node: TorchNode) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(meta.shape) for meta in node._input_metadata)
 
 
-def _label(node: TorchNode, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) -> str:
+def _names(
+    node: TorchNode, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]
+) -> tuple[str, ...]:
     """The names of the tensor a node stands for, found by identity, never by text.
 
     A leaf's AccumulateGrad node holds the input itself in `.variable`; any other node
@@ -132,7 +134,7 @@ def _label(node: TorchNode, inputs: Mapping[str, Tensor], named: Mapping[str, Te
         for name, tensor in (*inputs.items(), *named.items())
         if tensor is variable or (tensor.grad_fn is not None and tensor.grad_fn is node)
     )
-    return ", ".join(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
 def _copies(gradients: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
@@ -159,7 +161,7 @@ def to_dot(graph: Graph, done: Collection[int] = (), current: int | None = None)
         colour = (
             CURRENT_COLOUR if index == current else DONE_COLOUR if index in done else WAITING_COLOUR
         )
-        text = [node.label, node.kind, *(shape_text(shape) for shape in node.shapes)]
+        text = [", ".join(node.names), node.kind, *(shape_text(shape) for shape in node.shapes)]
         label = "\\n".join(dot_string(line) for line in text if line)
         penwidth = 3 if index == current else 1
         lines.append(f'  n{index} [label="{label}", fillcolor="{colour}", penwidth={penwidth}];')

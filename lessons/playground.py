@@ -4,7 +4,6 @@ Everything shown is computed here by torch from what was typed: y, the error a v
 raises, v, the Jacobians, the graph torch recorded and the order its engine ran it in.
 """
 
-import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -19,6 +18,7 @@ from lessons.parsing import check_input_name, parse_tensor
 from lessons.program import Program, ProgramWriter, leaf_literal, runtime_error
 from lessons.vjp import VectorChoice, vector
 
+TensorValues = tuple[float, ...] | tuple[tuple[float, ...], ...]
 RESULT_NAMES = ("y", "out", "result")  # the name of a last line without one: the first free
 
 
@@ -103,8 +103,8 @@ def entry_labels(name: str, shape: Sequence[int]) -> tuple[str, ...]:
     return tuple(f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape)))
 
 
-def _parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, object]:
-    values: dict[str, object] = {}
+def _parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, TensorValues]:
+    values: dict[str, TensorValues] = {}
     for name, text in inputs:
         name = name.strip()
         if not name and not text.strip():
@@ -114,7 +114,7 @@ def _parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, object]:
     return values
 
 
-def _result_name(script: Script, taken: Mapping[str, object]) -> str:
+def _result_name(script: Script, taken: Mapping[str, TensorValues]) -> str:
     last = script.statements[-1].target
     if last is not None:
         return last
@@ -125,20 +125,27 @@ def _result_name(script: Script, taken: Mapping[str, object]) -> str:
 def _lines(script: Script, result_name: str) -> str:
     """The learner's lines as Python, the last one assigned to `result_name`."""
     *body, last = script.statements
-    lines = [f"{s.target} = {ast.unparse(s.expression)}" for s in body]
-    return "\n".join([*lines, f"{result_name} = {ast.unparse(last.expression)}"])
+    ending = last.code if last.target is not None else f"{result_name} = {last.code}"
+    return "\n".join([*(statement.code for statement in body), ending])
 
 
 def _program(
-    language: str, values: Mapping[str, object], script: Script, result_name: str, y: Tensor
+    language: str, values: Mapping[str, TensorValues], script: Script, result_name: str, y: Tensor
 ) -> ProgramWriter:
     writer = ProgramWriter(language)
     writer.comment("playground_inputs")
-    writer.code(*(f"{name} = {leaf_literal(value)}" for name, value in values.items()))
+    writer.code(*(f"{name} = {_leaf_literal(value)}" for name, value in values.items()))
     writer.comment("playground_lines")
     writer.code(_lines(script, result_name))
     writer.show(f"{result_name} =", result_name, y)
     return writer
+
+
+def _leaf_literal(value: TensorValues) -> str:
+    """A matrix as [[1.0, 2.0], [3.0, 4.0]], the way torch.tensor's own docs write it."""
+    if isinstance(value[0], tuple):
+        return leaf_literal([list(row) for row in value])
+    return leaf_literal(value)
 
 
 def _write_backward(

@@ -3,7 +3,7 @@ import streamlit as st
 from charts import weighted_rows_figure, weighted_rows_table
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.parsing import MAX_LENGTH
-from lessons.vjp import MAX_SEED, PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
+from lessons.vjp import VJP_LATEX, vjp_lesson
 from ui.session import start_page
 from ui.widgets import (
     axis_titles,
@@ -15,6 +15,7 @@ from ui.widgets import (
     show_matrix,
     show_program,
     vector_input,
+    vector_picker,
 )
 
 t = start_page()
@@ -23,28 +24,7 @@ show_goal(t, "vjp")
 st.subheader(t("vjp.step_inputs"), divider="gray")
 x_text = vector_input(t, "vjp_x", t("common.x_label"))
 function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
-preset = st.radio(
-    t("vjp.preset_label"),
-    PRESETS,
-    key="vjp_preset",
-    format_func=lambda name: t(f"vjp.preset_{name}"),
-    horizontal=True,
-    persist_state="session",
-)
-choice = VectorChoice(preset)
-if preset == "one_hot":
-    index = st.number_input(
-        t("vjp.index_label"), 1, MAX_LENGTH, key="vjp_index", persist_state="session"
-    )
-    choice = VectorChoice(preset, index=index)
-elif preset == "random":
-    seed = st.number_input(
-        t("vjp.seed_label"), 0, MAX_SEED, key="vjp_seed", persist_state="session"
-    )
-    choice = VectorChoice(preset, seed=seed)
-elif preset == "typed":
-    v_text = vector_input(t, "vjp_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
-    choice = VectorChoice(preset, text=v_text)
+choice = vector_picker(t, "vjp", MAX_LENGTH)
 
 st.subheader(t("vjp.step_result"), divider="gray")
 lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
@@ -58,8 +38,8 @@ if lesson:
         grad_column.code(str(lesson.grad), language="text")
     st.markdown(t("vjp.formula_intro"))
     st.latex(VJP_LATEX)
-    if preset in ("ones", "one_hot"):
-        st.info(t(f"vjp.{preset}_explained", index=choice.index), icon=":material/info:")
+    if choice.preset in ("ones", "one_hot"):
+        st.info(t(f"vjp.{choice.preset}_explained", index=choice.index), icon=":material/info:")
 
     st.subheader(t("vjp.step_jacobian"), divider="gray")
     st.latex(lesson.jacobian_latex)

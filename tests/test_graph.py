@@ -34,7 +34,7 @@ def test_x_sin_x_gives_torch_names_shapes_edges_and_the_engine_order():
     graph = trace(y, {"x": x}, {})
     assert kinds(graph) == ["SumBackward0", "MulBackward0", "AccumulateGrad", "SinBackward0"]
     assert [node.shapes for node in graph.nodes] == [((),), ((3,),), ((3,),), ((3,),)]
-    assert [node.label for node in graph.nodes] == ["", "", "x", ""]
+    assert [node.names for node in graph.nodes] == [(), (), ("x",), ()]
     # Mul passes to x (slot 0) and to sin (slot 1); sin passes to x as well: one x node.
     assert graph.edges == (Edge(0, 1, 0), Edge(1, 2, 0), Edge(1, 3, 1), Edge(3, 2, 0))
 
@@ -79,13 +79,13 @@ def test_every_leaf_receives_its_grad_at_its_last_step():
     graph = trace(y, {"W": W, "x": x, "b": b}, {})
     steps = record_backward(y)
     leaves = [step for step in steps if graph.nodes[step.node].is_leaf]
-    by_name = {graph.nodes[step.node].label: step.incoming[0] for step in leaves}
+    by_name = {graph.nodes[step.node].names[0]: step.incoming[0] for step in leaves}
     assert sorted(by_name) == ["W", "b", "x"]
     for name, tensor in {"W": W, "x": x, "b": b}.items():
         assert torch.equal(by_name[name], tensor.grad)
     assert steps[0].node == 0 and torch.equal(steps[0].incoming[0], torch.tensor(1.0))
     assert graph.nodes[0].kind == "SumBackward0"
-    assert {node.shapes for node in graph.nodes if node.label == "W"} == {((2, 2),)}
+    assert {node.shapes for node in graph.nodes if node.names == ("W",)} == {((2, 2),)}
 
 
 def test_named_intermediates_label_their_nodes():
@@ -94,15 +94,15 @@ def test_named_intermediates_label_their_nodes():
     h = W @ x + b
     loss = (h.relu() - target).pow(2).mean()
     graph = trace(loss, {"W": W, "x": x, "b": b, "t": target}, {"h": h, "loss": loss})
-    labels = {node.label: node.kind for node in graph.nodes if node.label}
+    labels = {node.names: node.kind for node in graph.nodes if node.names}
     assert labels == {
-        "loss": "MeanBackward0",
-        "h": "AddBackward0",
-        "W": "AccumulateGrad",
-        "x": "AccumulateGrad",
-        "b": "AccumulateGrad",
+        ("loss",): "MeanBackward0",
+        ("h",): "AddBackward0",
+        ("W",): "AccumulateGrad",
+        ("x",): "AccumulateGrad",
+        ("b",): "AccumulateGrad",
     }
-    assert graph.nodes[0].label == "loss"
+    assert graph.nodes[0].names == ("loss",)
     steps = record_backward(loss)
     assert order(graph, steps)[:4] == [
         "MeanBackward0",
@@ -110,15 +110,15 @@ def test_named_intermediates_label_their_nodes():
         "SubBackward0",
         "ReluBackward0",
     ]
-    ran = [graph.nodes[step.node].label for step in steps]
-    assert ran.index("h") < min(ran.index("W"), ran.index("x"), ran.index("b"))
+    ran = [graph.nodes[step.node].names for step in steps]
+    assert ran.index(("h",)) < min(ran.index(("W",)), ran.index(("x",)), ran.index(("b",)))
 
 
 def test_two_names_for_one_tensor_are_both_shown():
     x = leaf(1.0, 2.0)
     h = x * 2
     graph = trace(h.sum(), {"x": x}, {"h": h, "g": h})
-    assert [node.label for node in graph.nodes] == ["", "h, g", "x"]
+    assert [node.names for node in graph.nodes] == [(), ("h", "g"), ("x",)]
 
 
 def test_a_detached_branch_and_an_input_without_grad_are_absent():
@@ -126,7 +126,7 @@ def test_a_detached_branch_and_an_input_without_grad_are_absent():
     c = torch.tensor([4.0, 5.0, 6.0])  # needs no grad
     y = ((x * x).detach() * x * c).sum()
     graph = trace(y, {"x": x, "c": c}, {})
-    assert [node.label for node in graph.nodes if node.is_leaf] == ["x"]
+    assert [node.names for node in graph.nodes if node.is_leaf] == [("x",)]
     assert kinds(graph).count("MulBackward0") == 2  # (·)*x and (·)*c; x*x is gone
     record_backward(y)
     assert torch.equal(x.grad, (x * x * c).detach())

@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from charts import NUMBERED, AxisTitles, EntryLabels, jacobian_figure, matrix_table
+from charts import AxisTitles, jacobian_figure, matrix_table
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
+from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
 from ui.session import Translator
 
 Lesson = TypeVar("Lesson")
@@ -42,6 +43,32 @@ def function_picker(t: Translator, key: str, names: list[str]) -> str:
         format_func=lambda name: t(f"functions.{name}"),
         persist_state="session",
     )
+
+
+def vector_picker(t: Translator, page: str, max_index: int) -> VectorChoice:
+    """How v is chosen, as on /vjp: a preset and, for some presets, an index, seed or text."""
+    preset = st.radio(
+        t("vjp.preset_label"),
+        PRESETS,
+        key=f"{page}_preset",
+        format_func=lambda name: t(f"vjp.preset_{name}"),
+        horizontal=True,
+        persist_state="session",
+    )
+    if preset == "one_hot":
+        index = st.number_input(
+            t("vjp.index_label"), 1, max_index, key=f"{page}_index", persist_state="session"
+        )
+        return VectorChoice(preset, index=index)
+    if preset == "random":
+        seed = st.number_input(
+            t("vjp.seed_label"), 0, MAX_SEED, key=f"{page}_seed", persist_state="session"
+        )
+        return VectorChoice(preset, seed=seed)
+    if preset == "typed":
+        text = vector_input(t, f"{page}_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
+        return VectorChoice(preset, text=text)
+    return VectorChoice(preset)
 
 
 def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> Lesson | None:
@@ -83,15 +110,9 @@ def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str)
         st.dataframe(table, width="stretch")
 
 
-def show_jacobian(
-    t: Translator,
-    jacobian: np.ndarray,
-    title_key: str,
-    key: str,
-    labels: EntryLabels = NUMBERED,
-) -> None:
-    figure = jacobian_figure(jacobian, axis_titles(t, title_key), labels)
-    show_matrix(t, figure, matrix_table(jacobian, labels), key)
+def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str) -> None:
+    figure = jacobian_figure(jacobian, axis_titles(t, title_key))
+    show_matrix(t, figure, matrix_table(jacobian), key)
 
 
 def show_program(t: Translator, program: Program) -> None:
