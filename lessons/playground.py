@@ -63,9 +63,9 @@ def playground_lesson(
     leaves = {name: torch.tensor(value, requires_grad=True) for name, value in values.items()}
     evaluation = evaluate(script, leaves)
     y = evaluation.y
-    graph = trace(y, leaves, evaluation.named)
 
     result_name = _result_name(script, values)
+    graph = trace(y, leaves, {**evaluation.named, result_name: y})
     backward_error = runtime_error(y.backward) if y.numel() != 1 or not y.requires_grad else None
     needs_v = y.requires_grad and y.numel() != 1
     v, v_code = vector(choice, y, result_name) if needs_v else (None, ())

@@ -20,6 +20,27 @@ CASES = [
     ("vjp", "en", {"vjp_fn": "cumulative_sum", "vjp_preset": "one_hot"}),
     ("accumulate", "en", {}),
     ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
+    ("playground", "en", {}),
+    ("playground", "zh", {"playground_example": "training"}),
+    (
+        "playground",
+        "en",
+        {
+            "playground_example": "detach",
+            "playground_f": "y = x * x",
+            "playground_preset": "random",
+        },
+    ),
+    (
+        "playground",
+        "en",
+        {
+            "playground_name_1": "W",
+            "playground_value_1": "1, 2; 3, 4",
+            "playground_f": "W * W",
+            "playground_preset": "one_hot",
+        },
+    ),
 ]
 
 
@@ -28,7 +49,7 @@ def set_widgets(at, settings):
     for key, value in settings.items():
         widget = next(
             w
-            for kind in ("text_input", "selectbox", "radio", "slider")
+            for kind in ("text_input", "text_area", "selectbox", "radio", "slider")
             for w in getattr(at, kind)
             if w.key == key
         )
