@@ -26,15 +26,6 @@ CASES = [
         "playground",
         "en",
         {
-            "playground_example": "detach",
-            "playground_f": "y = x * x",
-            "playground_preset": "random",
-        },
-    ),
-    (
-        "playground",
-        "en",
-        {
             "playground_name_1": "W",
             "playground_value_1": "1, 2; 3, 4",
             "playground_f": "W * W",
