@@ -14,7 +14,7 @@ from torch.autograd.functional import jacobian
 
 from lessons.expression import Script, evaluate, parse_script
 from lessons.graph import Graph, Step, record_backward, trace
-from lessons.parsing import check_input_name, parse_tensor
+from lessons.parsing import InputError, check_input_name, parse_tensor
 from lessons.program import Program, ProgramWriter, leaf_literal, runtime_error
 from lessons.vjp import VectorChoice, vector
 
@@ -63,6 +63,8 @@ def playground_lesson(
     leaves = {name: torch.tensor(value, requires_grad=True) for name, value in values.items()}
     evaluation = evaluate(script, leaves)
     y = evaluation.y
+    if y.numel() == 0:
+        raise InputError("y_empty", {"shape": tuple(y.shape)})
 
     result_name = _result_name(script, values)
     graph = trace(y, leaves, {**evaluation.named, result_name: y})

@@ -2,12 +2,15 @@
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from lessons.parsing import InputError
 from lessons.playground import entry_labels, playground_lesson
 from lessons.program import runtime_error
-from lessons.vjp import VectorChoice
+from lessons.vjp import PRESETS, VectorChoice
+from tests.test_properties import assert_readable
 from ui.playground import (
     EXAMPLES,
     Fields,
@@ -140,6 +143,7 @@ def test_empty_rows_are_skipped_and_the_result_name_avoids_inputs():
         ((("x", ""),), "x.sum()", "empty"),
         ((("W", "1, 2; 3"),), "W.sum()", "tensor_ragged_rows"),
         ((("x", "1, 2"),), "x.__class__", "expr_attribute"),
+        ((("x", "1, 2"),), "x[5:]", "y_empty"),
         ((("x", "1, 2"),), "x.sum()", None),
     ],
 )
@@ -199,3 +203,33 @@ def test_every_starter_example_runs(name, fields):
     assert all(item.grad is not None for item in lesson.inputs)
     for item in lesson.inputs:
         torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
+
+
+# Small expressions over one vector and one matrix: every shape of y the page can meet.
+pieces = st.sampled_from(
+    ["x", "W", "x[0]", "x[1:]", "W.T", "W @ x", "x.sum()", "torch.sin(W)", "x.detach()", "2"]
+)
+operators = st.sampled_from([" + ", " * ", " - ", " / ", " @ "])
+choices = st.builds(
+    VectorChoice,
+    st.sampled_from(PRESETS),
+    st.integers(-2, 6),
+    st.integers(0, 3),
+    st.sampled_from(["1, 2", "1", "0.5, -1, 2", "x"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(pieces, operators), min_size=1, max_size=3), choices)
+def test_any_expression_gives_the_whole_lesson_or_a_readable_error(parts, choice):
+    expression = "".join(piece + operator for piece, operator in parts)[:-3]
+    try:
+        lesson = playground_lesson((("x", "1, -2"), ("W", "0.5, 1; 2, -1")), expression, choice)
+    except InputError as error:
+        assert_readable(error)
+        return
+    for item in lesson.inputs:
+        assert item.jacobian.shape == (lesson.y.numel(), item.value.numel())
+        if item.grad is not None:
+            torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
+    assert lesson.program.output.count("\n") >= len(lesson.inputs)
