@@ -5,6 +5,7 @@ only symbols made here are the maths labels y₁, x₂, ∂y₁/∂x₂, which r
 every language.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,24 +33,46 @@ def symbols(name: str, count: int) -> list[str]:
     return [f"{name}{str(i).translate(_SUBSCRIPTS)}" for i in range(1, count + 1)]
 
 
-def matrix_table(matrix: np.ndarray, row_name: str = "y", column_name: str = "x") -> pd.DataFrame:
+@dataclass(frozen=True)
+class EntryLabels:
+    """Names for the rows and columns of a matrix; None means y₁, y₂, … and x₁, x₂, …."""
+
+    rows: Sequence[str] | None = None
+    columns: Sequence[str] | None = None
+
+    def for_rows(self, count: int) -> list[str]:
+        return list(self.rows) if self.rows is not None else symbols("y", count)
+
+    def for_columns(self, count: int) -> list[str]:
+        return list(self.columns) if self.columns is not None else symbols("x", count)
+
+
+# The default: 1-based symbols, as in the maths of the lesson pages.
+NUMBERED = EntryLabels()
+
+
+def matrix_table(matrix: np.ndarray, labels: EntryLabels = NUMBERED) -> pd.DataFrame:
     rows, columns = matrix.shape
-    return pd.DataFrame(
-        matrix, index=symbols(row_name, rows), columns=symbols(column_name, columns)
-    )
+    return pd.DataFrame(matrix, index=labels.for_rows(rows), columns=labels.for_columns(columns))
 
 
 def weighted_rows_table(
-    weighted_rows: np.ndarray, column_sums: np.ndarray, sums_label: str
+    weighted_rows: np.ndarray,
+    column_sums: np.ndarray,
+    sums_label: str,
+    labels: EntryLabels = NUMBERED,
 ) -> pd.DataFrame:
     """diag(v)·J with its column sums as a last row, as the figure shows them."""
-    sums = pd.DataFrame([column_sums], index=[sums_label], columns=symbols("x", len(column_sums)))
-    return pd.concat([matrix_table(weighted_rows), sums])
+    columns = labels.for_columns(len(column_sums))
+    sums = pd.DataFrame([column_sums], index=[sums_label], columns=columns)
+    return pd.concat([matrix_table(weighted_rows, labels), sums])
 
 
-def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
+def jacobian_figure(
+    jacobian: np.ndarray, titles: AxisTitles, labels: EntryLabels = NUMBERED
+) -> go.Figure:
     """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
-    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
+    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
     layout = _layout(titles.title, jacobian.shape[0])
     layout["xaxis"] = {"title": {"text": titles.columns}}
     layout["yaxis"] = {"title": {"text": titles.rows}, "autorange": "reversed"}
@@ -57,14 +80,17 @@ def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
 
 
 def weighted_rows_figure(
-    weighted_rows: np.ndarray, column_sums: np.ndarray, titles: AxisTitles, sums_label: str
+    weighted_rows: np.ndarray,
+    column_sums: np.ndarray,
+    titles: AxisTitles,
+    sums_label: str,
+    labels: EntryLabels = NUMBERED,
 ) -> go.Figure:
     """diag(v)·J on top and, on the same x-axis beneath it, its column sums vᵀJ."""
     m, n = weighted_rows.shape
-    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
-    sums = _heatmap(
-        column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", y_labels=[sums_label]
-    )
+    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
+    sums_labels = EntryLabels([sums_label], labels.columns)
+    sums = _heatmap(column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", sums_labels)
     # One colour scale for both, so that a colour means the same number in each
     # (1 when everything is zero, to keep the scale from collapsing).
     limit = float(max(np.abs(weighted_rows).max(), np.abs(column_sums).max())) or 1.0
@@ -84,13 +110,13 @@ def weighted_rows_figure(
     return go.Figure(data=[top, sums], layout=layout)
 
 
-def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) -> go.Heatmap:
+def _heatmap(matrix: np.ndarray, hover: str, labels: EntryLabels) -> go.Heatmap:
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
     return go.Heatmap(
         z=matrix,
-        x=symbols("x", columns),
-        y=y_labels or symbols("y", rows),
+        x=labels.for_columns(columns),
+        y=labels.for_rows(rows),
         colorscale=COLORSCALE,
         zmid=0,
         texttemplate="%{z:.4~g}" if small else None,

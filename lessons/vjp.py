@@ -106,7 +106,7 @@ def vjp_lesson(
 ) -> VJPLesson:
     at_x = function_at_x(x_text, function_name)
     compute = VECTOR_FUNCTIONS[function_name].compute
-    v, v_code = _vector(choice, at_x.y)
+    v, v_code = vector(choice, at_x.y)
     x = leaf(at_x.values)
 
     def fresh_y() -> Tensor:
@@ -188,27 +188,35 @@ def _max_abs_diff(a: Tensor, b: Tensor) -> float:
     return (a - b).abs().max().item()
 
 
-def _vector(choice: VectorChoice, y: Tensor) -> tuple[Tensor, tuple[str, ...]]:
-    """v for this choice, and the code that builds it (with `y` in scope)."""
+def vector(choice: VectorChoice, y: Tensor, name: str = "y") -> tuple[Tensor, tuple[str, ...]]:
+    """v for this choice, shaped like y, and the code that builds it (y is called `name`).
+
+    The one-hot index and typed numbers count y's entries in flattened (row-major) order."""
     m = y.numel()
     match choice.preset:
         case "ones":
-            return torch.ones_like(y), ("v = torch.ones_like(y)",)
+            return torch.ones_like(y), (f"v = torch.ones_like({name})",)
         case "one_hot":
             if not 1 <= choice.index <= m:
                 raise InputError("index_out_of_range", {"index": choice.index, "m": m})
-            v = torch.zeros_like(y)
-            v[choice.index - 1] = 1
-            return v, ("v = torch.zeros_like(y)", f"v[{choice.index - 1}] = 1")
+            if y.dim() == 1:
+                v = torch.zeros_like(y)
+                v[choice.index - 1] = 1
+                return v, (f"v = torch.zeros_like({name})", f"v[{choice.index - 1}] = 1")
+            # zeros_like would copy the strides of a transposed y, which view(-1) refuses.
+            v = torch.zeros(y.shape)
+            v.view(-1)[choice.index - 1] = 1
+            return v, (f"v = torch.zeros({name}.shape)", f"v.view(-1)[{choice.index - 1}] = 1")
         case "random":
             if not 0 <= choice.seed <= MAX_SEED:
                 raise InputError("seed_out_of_range", {"seed": choice.seed, "limit": MAX_SEED})
             seeded = f"torch.Generator().manual_seed({choice.seed})"
             v = torch.randn(y.shape, generator=torch.Generator().manual_seed(choice.seed))
-            return v, (f"v = torch.randn(y.shape, generator={seeded})",)
+            return v, (f"v = torch.randn({name}.shape, generator={seeded})",)
         case "typed":
             values = parse_vector(choice.text)
             if len(values) != m:
                 raise InputError("v_length", {"length": len(values), "m": m})
-            return torch.tensor(values), (f"v = {tensor_literal(torch.tensor(values))}",)
+            v = torch.tensor(values).reshape(y.shape)
+            return v, (f"v = {tensor_literal(v)}",)
     raise ValueError(f"unknown preset {choice.preset!r}")

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui.navigation import LESSONS
+from ui.navigation import LESSONS, PRACTICE
 from ui.session import start_page
 
 t = start_page()
@@ -12,6 +12,11 @@ st.subheader(t("home.map"), divider="gray")
 for lesson in LESSONS:
     st.page_link(lesson.path, label=t(f"nav.{lesson.name}"), icon=lesson.icon)
     st.caption(t(f"home.{lesson.name}_blurb"))
+
+st.subheader(t("app.section_practice"), divider="gray")
+for practice in PRACTICE:
+    st.page_link(practice.path, label=t(f"nav.{practice.name}"), icon=practice.icon)
+    st.caption(t(f"home.{practice.name}_blurb"))
 
 with st.expander(t("home.notation_title")):
     st.markdown(t("home.notation_body"))

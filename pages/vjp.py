@@ -7,10 +7,7 @@ from lessons.vjp import (
     LOSS,
     LOSS_GRADIENT,
     LOSS_LATEX,
-    MAX_SEED,
-    PRESETS,
     VJP_LATEX,
-    VectorChoice,
     function_at_x,
     vjp_lesson,
     wrong_length_error,
@@ -28,9 +25,8 @@ from ui.widgets import (
     show_result,
     show_torch_error,
     vector_input,
+    vector_picker,
 )
-
-INDEX = "vjp_index"
 
 
 def show_agreement(t: Translator, name: str, diff: float) -> None:
@@ -55,34 +51,12 @@ if at_x:
         show_result(t("vjp.y_heading", m=at_x.m), at_x.y_printed)
 m = at_x.m if at_x else MAX_LENGTH
 
-preset = st.radio(
-    t("vjp.preset_label"),
-    PRESETS,
-    key="vjp_preset",
-    format_func=lambda name: t(f"vjp.preset_{name}"),
-    horizontal=True,
-    persist_state="session",
-)
-choice = VectorChoice(preset)
-if preset == "one_hot":
-    # i counts entries of y: bring a value kept from a longer y back into range first.
-    if st.session_state.get(INDEX, 1) > m:
-        st.session_state[INDEX] = m
-    index = st.number_input(t("vjp.index_label", m=m), 1, m, key=INDEX, persist_state="session")
-    choice = VectorChoice(preset, index=index)
-elif preset == "random":
-    seed = st.number_input(
-        t("vjp.seed_label"), 0, MAX_SEED, key="vjp_seed", persist_state="session"
-    )
-    choice = VectorChoice(preset, seed=seed)
-elif preset == "typed":
-    v_text = vector_input(t, "vjp_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
-    choice = VectorChoice(preset, text=v_text)
+choice = vector_picker(t, "vjp", m)
 
 st.subheader(t("vjp.step_result"), divider="gray")
 lesson = at_x and run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
-if at_x and not lesson and preset == "typed":
-    torch_error = wrong_length_error(x_text, function_name, v_text)
+if at_x and not lesson and choice.preset == "typed":
+    torch_error = wrong_length_error(x_text, function_name, choice.text)
     if torch_error:
         show_torch_error(t, torch_error)
 if lesson:
@@ -91,8 +65,8 @@ if lesson:
         show_result(t("vjp.grad_heading"), lesson.grad)
     st.markdown(t("vjp.formula_intro"))
     st.latex(VJP_LATEX)
-    if preset in ("ones", "one_hot"):
-        st.info(t(f"vjp.{preset}_explained", index=choice.index), icon=":material/info:")
+    if choice.preset in ("ones", "one_hot"):
+        st.info(t(f"vjp.{choice.preset}_explained", index=choice.index), icon=":material/info:")
 
 if at_x:
     st.subheader(t("vjp.step_jacobian"), divider="gray")

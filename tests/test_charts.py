@@ -5,6 +5,7 @@ import pytest
 from charts import (
     MAX_ANNOTATED,
     AxisTitles,
+    EntryLabels,
     jacobian_figure,
     matrix_table,
     symbols,
@@ -71,3 +72,15 @@ def test_matrix_table_labels_rows_and_columns():
     table = matrix_table(J)
     assert list(table.index) == ["y₁", "y₂"] and list(table.columns) == ["x₁", "x₂", "x₃"]
     np.testing.assert_array_equal(table.to_numpy(), J)
+
+
+def test_labelled_heatmaps_and_tables_use_the_given_labels():
+    labels = EntryLabels(["y[0]", "y[1]"], ["W[0]", "W[1]", "W[2]"])
+    figure = jacobian_figure(J, TITLES, labels)
+    assert list(figure.data[0].y) == ["y[0]", "y[1]"]
+    assert list(figure.data[0].x) == ["W[0]", "W[1]", "W[2]"]
+    weighted = weighted_rows_figure(J, J.sum(axis=0), TITLES, "vᵀJ", labels)
+    assert list(weighted.data[1].y) == ["vᵀJ"] and list(weighted.data[1].x) == list(labels.columns)
+    table = weighted_rows_table(J, J.sum(axis=0), "vᵀJ", labels)
+    assert list(table.index) == ["y[0]", "y[1]", "vᵀJ"]
+    assert list(table.columns) == ["W[0]", "W[1]", "W[2]"]

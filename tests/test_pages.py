@@ -10,6 +10,7 @@ from lessons.nonscalar import JACOBIAN_CALLS, WAYS_OUT
 from tests.helpers import (
     ALL_PAGES,
     LESSON_PAGES,
+    PRACTICE_PAGES,
     code_blocks,
     decode,
     keyed_codes,
@@ -61,7 +62,7 @@ def test_home_links_every_lesson():
     at = open_page("home")
     links = at.get("page_link")
     assert [(link.proto.page, link.proto.label) for link in links] == [
-        (page, catalog("en")[f"nav.{page}"]) for page in LESSON_PAGES
+        (page, catalog("en")[f"nav.{page}"]) for page in (*LESSON_PAGES, *PRACTICE_PAGES)
     ]
     assert "streamlit run app.py" in code_blocks(at)[0]
 

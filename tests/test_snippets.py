@@ -22,6 +22,18 @@ CASES = [
     ("vjp", "zh", {"vjp_x": "1 2 3 4 5", "vjp_preset": "one_hot", "vjp_index": 4}),
     ("accumulate", "en", {}),
     ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
+    ("playground", "en", {}),
+    ("playground", "zh", {"playground_example": "training"}),
+    (
+        "playground",
+        "en",
+        {
+            "playground_name_1": "W",
+            "playground_value_1": "1, 2; 3, 4",
+            "playground_f": "W * W",
+            "playground_preset": "one_hot",
+        },
+    ),
 ]
 
 
@@ -30,7 +42,7 @@ def set_widgets(at, settings):
     for key, value in settings.items():
         widget = next(
             w
-            for kind in ("text_input", "selectbox", "radio", "slider", "number_input")
+            for kind in ("text_input", "text_area", "selectbox", "radio", "slider", "number_input")
             for w in getattr(at, kind)
             if w.key == key
         )

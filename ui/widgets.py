@@ -12,6 +12,7 @@ import streamlit as st
 from charts import AxisTitles, jacobian_figure, matrix_table
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
+from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
 from ui.session import Translator
 
 Lesson = TypeVar("Lesson")
@@ -42,6 +43,36 @@ def function_picker(t: Translator, key: str, names: list[str]) -> str:
         format_func=lambda name: t(f"functions.{name}"),
         persist_state="session",
     )
+
+
+def vector_picker(t: Translator, page: str, max_index: int) -> VectorChoice:
+    """How v is chosen, as on /vjp: a preset and, for some presets, an index, seed or text."""
+    preset = st.radio(
+        t("vjp.preset_label"),
+        PRESETS,
+        key=f"{page}_preset",
+        format_func=lambda name: t(f"vjp.preset_{name}"),
+        horizontal=True,
+        persist_state="session",
+    )
+    if preset == "one_hot":
+        # i counts entries of y: bring a value kept from a longer y back into range first.
+        index_key = f"{page}_index"
+        if st.session_state.get(index_key, 1) > max_index:
+            st.session_state[index_key] = max_index
+        index = st.number_input(
+            t("vjp.index_label", m=max_index), 1, max_index, key=index_key, persist_state="session"
+        )
+        return VectorChoice(preset, index=index)
+    if preset == "random":
+        seed = st.number_input(
+            t("vjp.seed_label"), 0, MAX_SEED, key=f"{page}_seed", persist_state="session"
+        )
+        return VectorChoice(preset, seed=seed)
+    if preset == "typed":
+        text = vector_input(t, f"{page}_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
+        return VectorChoice(preset, text=text)
+    return VectorChoice(preset)
 
 
 def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> Lesson | None:

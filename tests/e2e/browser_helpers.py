@@ -13,6 +13,7 @@ EXCEPTION = '[data-testid="stException"]'
 # st.error in streamlit 1.67: stAlert > stAlertContainer[role=alert] > stAlertContentError.
 ERROR = '[data-testid="stAlertContentError"]'
 CHART = '[data-testid="stPlotlyChart"]'
+GRAPH = '[data-testid="stGraphVizChart"]'
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 # The page title inside a nav link, without the Material icon's ligature text.
 NAV_LABEL = f'{NAV_LINK} [data-testid="stMarkdownContainer"]'
@@ -44,6 +45,8 @@ PAGES = (
     PageSpec("accumulate", charts=0),
 )
 LESSONS = PAGES[1:]
+# Pages in the sidebar's Practice section; tests/e2e/test_playground.py covers them.
+PRACTICE = ("playground",)
 PAGE = {spec.path: spec for spec in PAGES}
 
 

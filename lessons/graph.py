@@ -1,0 +1,180 @@
+"""The graph torch records for y, and the order in which its engine really runs it.
+
+`trace` walks `y.grad_fn` and `next_functions` and returns plain nodes and edges.
+`record_backward` runs `y.backward(v)` with a hook before and after every node, so the
+steps are the engine's own order and gradients, never a re-implementation of it.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from torch import Tensor
+from torch.autograd.graph import Node as TorchNode
+
+
+@dataclass(frozen=True)
+class Node:
+    kind: str  # torch's class name: MulBackward0, AccumulateGrad, …
+    shapes: tuple[tuple[int, ...], ...]  # the shape of each tensor the operation produced
+    names: tuple[str, ...] = ()  # the input's name on a leaf; the names given to a line
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind == "AccumulateGrad"
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: int  # the node that passes a gradient on …
+    target: int  # … to this one (indices into Graph.nodes)
+    slot: int  # position in the source's next_functions: Step.outgoing[slot] flows here
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[Node, ...]  # nodes[0] is y.grad_fn; empty when y has no grad_fn
+    edges: tuple[Edge, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node run by the engine: the gradient it received and what it passed on."""
+
+    node: int  # index into Graph.nodes
+    incoming: tuple[Tensor | None, ...]  # gradient of y with respect to what the node produced
+    outgoing: tuple[Tensor | None, ...]  # one per entry of next_functions (empty on a leaf)
+
+
+def trace(y: Tensor, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) -> Graph:
+    """The nodes reachable from y.grad_fn, labelled with the names the learner gave."""
+    torch_nodes = _walk(y)
+    position = {node: index for index, node in enumerate(torch_nodes)}
+    nodes = tuple(
+        Node(_kind(node), _shapes(node), _names(node, inputs, named)) for node in torch_nodes
+    )
+    edges = tuple(
+        Edge(position[node], position[child], slot)
+        for node in torch_nodes
+        for slot, (child, _) in enumerate(node.next_functions)
+        if child is not None
+    )
+    return Graph(nodes, edges)
+
+
+def record_backward(y: Tensor, gradient: Tensor | None = None) -> tuple[Step, ...]:
+    """Run y.backward(gradient) and return the steps in the order the engine ran them.
+
+    The hooks are removed afterwards even if backward() fails: a leaf's AccumulateGrad
+    node outlives this graph, and must not keep recording."""
+    torch_nodes = _walk(y)
+    order: list[int] = []
+    incoming: dict[int, tuple[Tensor | None, ...]] = {}
+    outgoing: dict[int, tuple[Tensor | None, ...]] = {}
+
+    def before(index: int):
+        def hook(grad_outputs):
+            order.append(index)
+            incoming[index] = _copies(grad_outputs)
+
+        return hook
+
+    def after(index: int):
+        def hook(grad_inputs, grad_outputs):
+            outgoing[index] = _copies(grad_inputs)
+
+        return hook
+
+    handles = []
+    try:
+        for index, node in enumerate(torch_nodes):
+            handles.append(node.register_prehook(before(index)))
+            handles.append(node.register_hook(after(index)))
+        y.backward(gradient)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return tuple(Step(index, incoming[index], outgoing.get(index, ())) for index in order)
+
+
+def _walk(y: Tensor) -> list[TorchNode]:
+    """Breadth first from y.grad_fn, each node once, in next_functions order."""
+    if y.grad_fn is None:
+        return []
+    found = [y.grad_fn]
+    seen = {y.grad_fn}
+    for node in found:  # grows while it is read
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                found.append(child)
+    return found
+
+
+def _kind(node: TorchNode) -> str:
+    # name() spells the leaf node "torch::autograd::AccumulateGrad"; the class name is short.
+    return type(node).__name__
+
+
+def _shapes(node: TorchNode) -> tuple[tuple[int, ...], ...]:
+    # The metadata of a node's gradient inputs are the forward outputs' shapes. Private in
+    # torch (pinned exactly); tests/test_graph.py checks it against the tensors.
+    return tuple(tuple(meta.shape) for meta in node._input_metadata)
+
+
+def _names(
+    node: TorchNode, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]
+) -> tuple[str, ...]:
+    """The names of the tensor a node stands for, found by identity, never by text.
+
+    A leaf's AccumulateGrad node holds the input itself in `.variable`; any other node
+    stands for the tensors whose grad_fn it is (two names for one tensor are both shown)."""
+    variable = getattr(node, "variable", None)
+    names = (
+        name
+        for name, tensor in (*inputs.items(), *named.items())
+        if tensor is variable or (tensor.grad_fn is not None and tensor.grad_fn is node)
+    )
+    return tuple(dict.fromkeys(names))
+
+
+def _copies(gradients: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
+    # The engine may reuse a gradient's memory once the hook returns.
+    return tuple(None if g is None else g.detach().clone() for g in gradients)
+
+
+# Fill colours: the node of the step being shown, nodes the engine already ran, the rest.
+CURRENT_COLOUR = "#f6b26b"
+DONE_COLOUR = "#cfe2f3"
+WAITING_COLOUR = "#ffffff"
+
+
+def to_dot(graph: Graph, done: Collection[int] = (), current: int | None = None) -> str:
+    """Graphviz DOT text for the graph, y at the top, arrows in the direction gradients flow.
+
+    Every label is a quoted DOT string escaped by `dot_string`: a name cannot end the
+    string, start an attribute or an HTML label, whatever it contains."""
+    lines = [
+        "digraph backward {",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
+    ]
+    for index, node in enumerate(graph.nodes):
+        colour = (
+            CURRENT_COLOUR if index == current else DONE_COLOUR if index in done else WAITING_COLOUR
+        )
+        text = [", ".join(node.names), node.kind, *(shape_text(shape) for shape in node.shapes)]
+        label = "\\n".join(dot_string(line) for line in text if line)
+        penwidth = 3 if index == current else 1
+        lines.append(f'  n{index} [label="{label}", fillcolor="{colour}", penwidth={penwidth}];')
+    lines += [f"  n{edge.source} -> n{edge.target};" for edge in graph.edges]
+    return "\n".join([*lines, "}"])
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(3,), (2, 2) or () — the way Python prints tuple(tensor.shape)."""
+    return str(tuple(shape))
+
+
+def dot_string(text: str) -> str:
+    """The inside of a DOT "…" string showing `text` literally, on one line."""
+    printable = "".join(char for char in text if char.isprintable())
+    return printable.replace("\\", "\\\\").replace('"', '\\"')

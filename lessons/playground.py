@@ -1,0 +1,199 @@
+"""Your own function: the learner's inputs and expression, torch's graph, and backward() run.
+
+Everything shown is computed here by torch from what was typed: y, the error a vector y
+raises, v, the Jacobians, the graph torch recorded and the order its engine ran it in.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+
+import torch
+from torch import Tensor
+from torch.autograd.functional import jacobian
+
+from lessons.expression import Script, evaluate, parse_script
+from lessons.graph import Graph, Step, record_backward, trace
+from lessons.parsing import InputError, check_input_name, parse_tensor
+from lessons.program import Program, ProgramWriter, leaf_literal, runtime_error
+from lessons.vjp import VectorChoice, vector
+
+TensorValues = tuple[float, ...] | tuple[tuple[float, ...], ...]
+RESULT_NAMES = ("y", "out", "result")  # the name of a last line without one: the first free
+
+
+@dataclass(frozen=True)
+class InputResult:
+    name: str
+    value: Tensor
+    grad: Tensor | None  # None when backward() never reached it: it is not in the graph
+    labels: tuple[str, ...]  # its entries in flattened order: W[0,0], W[0,1], …
+    jacobian: Tensor  # m x n: row i is y's i-th entry, column j this input's j-th entry
+    weighted_rows: Tensor  # diag(v)·J: row i times v_i
+    column_sums: Tensor  # the sums of the weighted rows, vᵀJ; equal to grad, flattened
+
+
+@dataclass(frozen=True)
+class PlaygroundLesson:
+    inputs: tuple[InputResult, ...]
+    code: str  # the learner's lines, regenerated from the validated tree
+    result_name: str  # what the program calls y
+    y: Tensor
+    y_labels: tuple[str, ...]
+    backward_error: str | None  # what torch said to y.backward() without v, if anything
+    v: Tensor | None  # the weights used, None when backward() needed none
+    graph: Graph
+    steps: tuple[Step, ...]  # the engine's order, with the gradients in and out
+    program: Program
+
+    @property
+    def single(self) -> bool:
+        return self.y.numel() == 1
+
+
+def playground_lesson(
+    inputs: Sequence[tuple[str, str]],
+    expression: str,
+    choice: VectorChoice,
+    language: str = "en",
+) -> PlaygroundLesson:
+    """Rows with neither a name nor a value are left out; every other row must be valid."""
+    values = _parse_inputs(inputs)
+    script = parse_script(expression, list(values))
+    leaves = {name: torch.tensor(value, requires_grad=True) for name, value in values.items()}
+    evaluation = evaluate(script, leaves)
+    y = evaluation.y
+    if y.numel() == 0:
+        raise InputError("y_empty", {"shape": tuple(y.shape)})
+
+    result_name = _result_name(script, values)
+    graph = trace(y, leaves, {**evaluation.named, result_name: y})
+    backward_error = runtime_error(y.backward) if y.numel() != 1 or not y.requires_grad else None
+    needs_v = y.requires_grad and y.numel() != 1
+    v, v_code = vector(choice, y, result_name) if needs_v else (None, ())
+    steps = record_backward(y, v) if y.requires_grad else ()
+
+    writer = _program(language, values, script, result_name, y)
+    _write_backward(writer, result_name, y, backward_error, v_code)
+    for name, leaf in leaves.items():
+        writer.show(f"{name}.grad =", f"{name}.grad", leaf.grad)
+
+    weights = v.reshape(-1) if v is not None else torch.ones(y.numel())
+    results = tuple(
+        _input_result(name, leaf, matrix, weights)
+        for (name, leaf), matrix in zip(leaves.items(), _jacobians(script, leaves), strict=True)
+    )
+    return PlaygroundLesson(
+        inputs=results,
+        code=_lines(script, result_name),
+        result_name=result_name,
+        y=y.detach(),
+        y_labels=entry_labels(result_name, y.shape),
+        backward_error=backward_error,
+        v=v,
+        graph=graph,
+        steps=steps,
+        program=writer.finish(),
+    )
+
+
+def entry_labels(name: str, shape: Sequence[int]) -> tuple[str, ...]:
+    """W[0,0], W[0,1], …: a tensor's entries in flattened (row-major) order, indexed from 0
+    as Python indexes them; a tensor with no dimensions is just its name."""
+    if len(shape) == 0:
+        return (name,)
+    return tuple(f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape)))
+
+
+def _parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, TensorValues]:
+    values: dict[str, TensorValues] = {}
+    for name, text in inputs:
+        name = name.strip()
+        if not name and not text.strip():
+            continue
+        check_input_name(name, values.keys())
+        values[name] = parse_tensor(text)
+    return values
+
+
+def _result_name(script: Script, taken: Mapping[str, TensorValues]) -> str:
+    last = script.statements[-1].target
+    if last is not None:
+        return last
+    used = {*taken, *(statement.target for statement in script.statements)}
+    return next(name for name in RESULT_NAMES if name not in used)
+
+
+def _lines(script: Script, result_name: str) -> str:
+    """The learner's lines as Python, the last one assigned to `result_name`."""
+    *body, last = script.statements
+    ending = last.code if last.target is not None else f"{result_name} = {last.code}"
+    return "\n".join([*(statement.code for statement in body), ending])
+
+
+def _program(
+    language: str, values: Mapping[str, TensorValues], script: Script, result_name: str, y: Tensor
+) -> ProgramWriter:
+    writer = ProgramWriter(language)
+    writer.comment("playground_inputs")
+    writer.code(*(f"{name} = {_leaf_literal(value)}" for name, value in values.items()))
+    writer.comment("playground_lines")
+    writer.code(_lines(script, result_name))
+    writer.show(f"{result_name} =", result_name, y)
+    return writer
+
+
+def _leaf_literal(value: TensorValues) -> str:
+    """A matrix as [[1.0, 2.0], [3.0, 4.0]], the way torch.tensor's own docs write it."""
+    if isinstance(value[0], tuple):
+        return leaf_literal([list(row) for row in value])
+    return leaf_literal(value)
+
+
+def _write_backward(
+    writer: ProgramWriter,
+    result_name: str,
+    y: Tensor,
+    backward_error: str | None,
+    v_code: tuple[str, ...],
+) -> None:
+    if backward_error is not None:
+        writer.comment("playground_backward_fails")
+        writer.show_error(f"{result_name}.backward()", backward_error)
+    if not y.requires_grad:
+        return
+    if not v_code:
+        writer.comment("playground_backward")
+        writer.code(f"{result_name}.backward()")
+        return
+    writer.comment("playground_backward_v")
+    writer.code(*v_code)
+    writer.code(f"{result_name}.backward(v)")
+
+
+def _jacobians(script: Script, leaves: Mapping[str, Tensor]) -> tuple[Tensor, ...]:
+    """Each input's Jacobian, m x n: torch's reference, computed apart from backward()."""
+    names = list(leaves)
+
+    def function(*tensors: Tensor) -> Tensor:
+        return evaluate(script, dict(zip(names, tensors, strict=True))).y
+
+    detached = tuple(leaf.detach() for leaf in leaves.values())
+    # Each has shape y.shape + input.shape; flattened, rows are y's entries.
+    return tuple(
+        matrix.reshape(-1, leaf.numel())
+        for matrix, leaf in zip(jacobian(function, detached), detached, strict=True)
+    )
+
+
+def _input_result(name: str, leaf: Tensor, matrix: Tensor, weights: Tensor) -> InputResult:
+    weighted_rows = weights[:, None] * matrix
+    return InputResult(
+        name=name,
+        value=leaf.detach(),
+        grad=leaf.grad,
+        labels=entry_labels(name, leaf.shape),
+        jacobian=matrix,
+        weighted_rows=weighted_rows,
+        column_sums=weighted_rows.sum(dim=0),
+    )

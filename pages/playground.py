@@ -1,0 +1,115 @@
+import streamlit as st
+
+from lessons.expression import (
+    ALLOWED_FUNCTIONAL,
+    ALLOWED_METHODS,
+    ALLOWED_TORCH_FUNCTIONS,
+    MAX_INPUTS,
+)
+from lessons.playground import playground_lesson
+from ui.playground import (
+    EXAMPLE_KEY,
+    EXAMPLES,
+    MAX_INDEX,
+    Fields,
+    code_list,
+    expression_key,
+    fill_example,
+    graph_dot,
+    input_rows,
+    link_from_choice,
+    link_from_fields,
+    read_link_once,
+    show_jacobians,
+    show_step,
+    step_picker,
+)
+from ui.session import start_page
+from ui.widgets import (
+    run_lesson,
+    show_closing,
+    show_goal,
+    show_program,
+    show_torch_error,
+    vector_picker,
+)
+
+t = start_page()
+link = read_link_once()
+show_goal(t, "playground")
+
+st.subheader(t("playground.step_inputs"), divider="gray")
+st.selectbox(
+    t("playground.example_label"),
+    [name for name, _ in EXAMPLES],
+    index=None,
+    key=EXAMPLE_KEY,
+    format_func=lambda name: t(f"playground.example_{name}"),
+    placeholder=t("playground.example_placeholder"),
+    on_change=fill_example,
+)
+if link and len(link.inputs) > MAX_INPUTS:
+    extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
+    st.warning(t("playground.link_extra", limit=MAX_INPUTS, names=extra))
+rows = input_rows(t)
+expression = st.text_area(
+    t("playground.expression_label"),
+    key=expression_key(),
+    help=t("playground.expression_help"),
+    persist_state="session",
+)
+with st.expander(t("playground.allowed_title")):
+    st.markdown(
+        t(
+            "playground.allowed_body",
+            functions=code_list(ALLOWED_TORCH_FUNCTIONS),
+            functional=code_list(ALLOWED_FUNCTIONAL),
+            methods=code_list(ALLOWED_METHODS),
+        )
+    )
+st.caption(t("playground.v_intro"))
+choice = vector_picker(t, "playground", MAX_INDEX)
+# The address always holds every field, so that copying it shares this very function.
+fields = Fields(rows, expression, link_from_choice(choice))
+st.query_params.from_dict(link_from_fields(fields, t.language))
+st.caption(t("playground.share"))
+
+st.subheader(t("playground.step_result"), divider="gray")
+lesson = run_lesson(t, playground_lesson, rows, expression, choice, t.language)
+if lesson:
+    name = lesson.result_name
+    st.code(lesson.code, language="python")
+    st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
+    st.code(str(lesson.y), language="text")
+    if not lesson.y.isfinite().all():
+        st.warning(t("playground.not_finite", name=name))
+    if lesson.backward_error is not None:
+        show_torch_error(t, lesson.backward_error)
+    if lesson.v is not None:
+        st.markdown(t("playground.v_used", name=name))
+        st.code(str(lesson.v), language="text")
+    elif lesson.backward_error is None:
+        st.markdown(t("playground.single", name=name))
+    st.markdown(t("playground.grads_heading"))
+    grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
+    st.code(grads, language="text")
+
+    st.subheader(t("playground.step_graph"), divider="gray")
+    st.markdown(t("playground.graph_intro"))
+    absent = [item.name for item in lesson.inputs if item.grad is None]
+    if absent:
+        st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
+    if lesson.steps:
+        number = step_picker(t, lesson)
+        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        show_step(t, lesson, number)
+    else:
+        st.info(t("playground.no_graph", name=name), icon=":material/info:")
+
+    st.subheader(t("playground.step_jacobian"), divider="gray")
+    st.markdown(t("playground.jacobian_intro", name=name))
+    show_jacobians(t, lesson)
+
+    show_program(t, lesson.program)
+
+show_closing(t, "playground", tries=4)

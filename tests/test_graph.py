@@ -1,0 +1,185 @@
+"""The graph walk, the engine recorder and the DOT text, on tensors built with torch directly."""
+
+import re
+
+import pytest
+import torch
+
+from lessons.graph import (
+    CURRENT_COLOUR,
+    DONE_COLOUR,
+    Edge,
+    dot_string,
+    record_backward,
+    to_dot,
+    trace,
+)
+
+
+def leaf(*values):
+    return torch.tensor(values, requires_grad=True)
+
+
+def kinds(graph):
+    return [node.kind for node in graph.nodes]
+
+
+def order(graph, steps):
+    return [graph.nodes[step.node].kind for step in steps]
+
+
+def test_x_sin_x_gives_torch_names_shapes_edges_and_the_engine_order():
+    x = leaf(1.0, 2.0, 3.0)
+    y = (x * torch.sin(x)).sum()
+    graph = trace(y, {"x": x}, {})
+    assert kinds(graph) == ["SumBackward0", "MulBackward0", "AccumulateGrad", "SinBackward0"]
+    assert [node.shapes for node in graph.nodes] == [((),), ((3,),), ((3,),), ((3,),)]
+    assert [node.names for node in graph.nodes] == [(), (), ("x",), ()]
+    # Mul passes to x (slot 0) and to sin (slot 1); sin passes to x as well: one x node.
+    assert graph.edges == (Edge(0, 1, 0), Edge(1, 2, 0), Edge(1, 3, 1), Edge(3, 2, 0))
+
+    steps = record_backward(y)
+    assert order(graph, steps) == [
+        "SumBackward0",
+        "MulBackward0",
+        "SinBackward0",
+        "AccumulateGrad",
+    ]
+    # x's node runs once, with both contributions already added by the engine.
+    expected = torch.sin(x) + x * torch.cos(x)
+    assert torch.allclose(steps[-1].incoming[0], expected.detach())
+    assert torch.equal(steps[-1].incoming[0], x.grad)
+    assert steps[-1].outgoing == ()
+    assert torch.equal(steps[1].outgoing[1], x.detach())  # d(x·s)/ds · 1 = x, sent to sin
+
+
+def test_recorded_gradients_flow_node_to_node():
+    """What a node passes along an edge arrives at the node the edge points to."""
+    a, b = leaf(2.0, 3.0), leaf(6.0, 4.0)
+    y = (3 * a**3 - b**2).sum()
+    graph = trace(y, {"a": a, "b": b}, {})
+    steps = {step.node: step for step in record_backward(y)}
+    single_parent = [
+        edge
+        for edge in graph.edges
+        if sum(other.target == edge.target for other in graph.edges) == 1
+    ]
+    assert single_parent
+    for edge in single_parent:
+        sent = steps[edge.source].outgoing[edge.slot]
+        assert torch.equal(sent, steps[edge.target].incoming[0])
+    assert torch.equal(a.grad, 9 * a.detach() ** 2)
+    assert torch.equal(b.grad, -2 * b.detach())
+
+
+def test_every_leaf_receives_its_grad_at_its_last_step():
+    W = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x, b = leaf(0.5, -1.0), leaf(0.1, 0.2)
+    y = (W @ x + b).sigmoid().sum()
+    graph = trace(y, {"W": W, "x": x, "b": b}, {})
+    steps = record_backward(y)
+    leaves = [step for step in steps if graph.nodes[step.node].is_leaf]
+    by_name = {graph.nodes[step.node].names[0]: step.incoming[0] for step in leaves}
+    assert sorted(by_name) == ["W", "b", "x"]
+    for name, tensor in {"W": W, "x": x, "b": b}.items():
+        assert torch.equal(by_name[name], tensor.grad)
+    assert steps[0].node == 0 and torch.equal(steps[0].incoming[0], torch.tensor(1.0))
+    assert graph.nodes[0].kind == "SumBackward0"
+    assert {node.shapes for node in graph.nodes if node.names == ("W",)} == {((2, 2),)}
+
+
+def test_named_intermediates_label_their_nodes():
+    W = torch.tensor([[1.0, -1.0], [2.0, 0.5]], requires_grad=True)
+    x, b, target = leaf(1.0, 2.0), leaf(0.0, -3.0), torch.tensor([1.0, 0.0])
+    h = W @ x + b
+    loss = (h.relu() - target).pow(2).mean()
+    graph = trace(loss, {"W": W, "x": x, "b": b, "t": target}, {"h": h, "loss": loss})
+    labels = {node.names: node.kind for node in graph.nodes if node.names}
+    assert labels == {
+        ("loss",): "MeanBackward0",
+        ("h",): "AddBackward0",
+        ("W",): "AccumulateGrad",
+        ("x",): "AccumulateGrad",
+        ("b",): "AccumulateGrad",
+    }
+    assert graph.nodes[0].names == ("loss",)
+    steps = record_backward(loss)
+    assert order(graph, steps)[:4] == [
+        "MeanBackward0",
+        "PowBackward0",
+        "SubBackward0",
+        "ReluBackward0",
+    ]
+    ran = [graph.nodes[step.node].names for step in steps]
+    assert ran.index(("h",)) < min(ran.index(("W",)), ran.index(("x",)), ran.index(("b",)))
+
+
+def test_two_names_for_one_tensor_are_both_shown():
+    x = leaf(1.0, 2.0)
+    h = x * 2
+    graph = trace(h.sum(), {"x": x}, {"h": h, "g": h})
+    assert [node.names for node in graph.nodes] == [(), ("h", "g"), ("x",)]
+
+
+def test_a_detached_branch_and_an_input_without_grad_are_absent():
+    x = leaf(1.0, 2.0, 3.0)
+    c = torch.tensor([4.0, 5.0, 6.0])  # needs no grad
+    y = ((x * x).detach() * x * c).sum()
+    graph = trace(y, {"x": x, "c": c}, {})
+    assert [node.names for node in graph.nodes if node.is_leaf] == [("x",)]
+    assert kinds(graph).count("MulBackward0") == 2  # (·)*x and (·)*c; x*x is gone
+    record_backward(y)
+    assert torch.equal(x.grad, (x * x * c).detach())
+    assert c.grad is None
+
+
+def test_y_without_grad_fn_has_an_empty_graph_and_backward_fails_as_torch_says():
+    x = leaf(1.0, 2.0)
+    y = x.detach().sum()
+    assert trace(y, {"x": x}, {}).nodes == ()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        record_backward(y)
+
+
+def test_a_vector_y_is_recorded_with_v_and_multi_output_nodes_list_every_shape():
+    x = leaf(3.0, 1.0, 2.0)
+    first, rest = x.split([1, 2])
+    y = torch.cat([rest * rest, first])
+    graph = trace(y, {"x": x}, {})
+    split = kinds(graph).index("SplitWithSizesBackward0")
+    assert graph.nodes[split].shapes == ((1,), (2,))
+    v = torch.tensor([1.0, 2.0, 5.0])
+    steps = record_backward(y, v)
+    assert torch.equal(steps[0].incoming[0], v)
+    at_split = next(step for step in steps if step.node == split)
+    assert [g.tolist() for g in at_split.incoming] == [[5.0], [2.0, 8.0]]
+    assert torch.equal(x.grad, torch.tensor([5.0, 2.0, 8.0]))
+
+
+def test_hooks_are_removed_even_when_backward_fails():
+    x = leaf(1.0, 2.0)
+    y = x * x
+    with pytest.raises(RuntimeError):
+        record_backward(y)  # a vector y without v
+    accumulate = y.grad_fn.next_functions[0][0]
+    calls = []
+    accumulate.register_prehook(lambda grads: calls.append(grads))
+    y.sum().backward()
+    assert len(calls) == 1  # only the hook registered here fired
+    assert record_backward((x * 3).sum())[-1].incoming[0].tolist() == [3.0, 3.0]
+
+
+def test_dot_text_highlights_the_current_node_and_escapes_labels():
+    x = leaf(1.0, 2.0)
+    hostile = 'x"]; evil [label="\\l<b>\n'
+    y = (x * 2).sum()
+    dot = to_dot(trace(y, {hostile: x}, {}), done={0}, current=1)
+    assert dot.startswith("digraph backward {") and dot.endswith("}")
+    assert f'n1 [label="MulBackward0\\n(2,)", fillcolor="{CURRENT_COLOUR}", penwidth=3]' in dot
+    assert f'fillcolor="{DONE_COLOUR}"' in dot.splitlines()[2]
+    assert "n0 -> n1;" in dot and "n1 -> n2;" in dot
+    # Inside every quoted string, each quote is escaped: the label cannot break out.
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', dot)
+    assert 'x\\"]; evil [label=\\"\\\\l<b>' in strings[-2].split("\\n")[0]
+    assert "evil [" not in re.sub(r'"(?:[^"\\]|\\.)*"', "", dot)
+    assert dot_string('a\\b"c\td') == 'a\\\\b\\"cd'

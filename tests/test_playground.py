@@ -1,0 +1,235 @@
+"""The playground lesson and its links, checked against torch run directly."""
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch.autograd.functional import jacobian
+
+from lessons.parsing import InputError
+from lessons.playground import entry_labels, playground_lesson
+from lessons.program import runtime_error
+from lessons.vjp import PRESETS, VectorChoice
+from tests.test_properties import assert_readable
+from ui.playground import (
+    EXAMPLES,
+    Fields,
+    choice_from_link,
+    fields_from_link,
+    link_from_choice,
+    link_from_fields,
+)
+
+ONES = VectorChoice()
+CUBIC = (("a", "2, 3"), ("b", "6, 4"))
+
+
+def by_name(lesson):
+    return {item.name: item for item in lesson.inputs}
+
+
+def kinds_in_order(lesson):
+    return [lesson.graph.nodes[step.node].kind for step in lesson.steps]
+
+
+def test_a_vector_y_shows_torchs_error_then_uses_v():
+    lesson = playground_lesson(CUBIC, "Q = 3*a**3 - b**2", VectorChoice("one_hot", index=2))
+    a, b = torch.tensor([2.0, 3.0]), torch.tensor([6.0, 4.0])
+    assert lesson.result_name == "Q" and lesson.code == "Q = 3 * a ** 3 - b ** 2"
+    assert torch.equal(lesson.y, 3 * a**3 - b**2)
+    vector_y = (torch.ones(2, requires_grad=True) * 2).backward
+    assert lesson.backward_error == runtime_error(vector_y) is not None
+    assert lesson.v.tolist() == [0.0, 1.0]
+    grads = by_name(lesson)
+    assert grads["a"].grad.tolist() == [0.0, 9 * 3.0**2]
+    assert grads["b"].grad.tolist() == [0.0, -2 * 4.0]
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        VectorChoice(),
+        VectorChoice("one_hot", index=3),
+        VectorChoice("random", seed=7),
+        VectorChoice("typed", text="1, -2, 0.5, 3"),
+    ],
+    ids=lambda choice: choice.preset,
+)
+def test_jacobians_match_torch_and_weighted_column_sums_are_the_grads(choice):
+    W_text, x_text = "1, 2; -1, 0.5", "3, -2"
+    lesson = playground_lesson((("W", W_text), ("x", x_text)), "torch.outer(W @ x, x)", choice)
+    W = torch.tensor([[1.0, 2.0], [-1.0, 0.5]])
+    x = torch.tensor([3.0, -2.0])
+    expected = jacobian(lambda W, x: torch.outer(W @ x, x), (W, x))
+    assert lesson.y.shape == (2, 2)
+    assert lesson.y_labels == ("y[0,0]", "y[0,1]", "y[1,0]", "y[1,1]")
+    for item, reference in zip(lesson.inputs, expected, strict=True):
+        assert item.jacobian.shape == (4, item.value.numel())
+        torch.testing.assert_close(item.jacobian, reference.reshape(4, -1))
+        torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
+        torch.testing.assert_close(item.weighted_rows, lesson.v.reshape(-1, 1) * item.jacobian)
+    assert by_name(lesson)["W"].labels == ("W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]")
+
+
+def test_a_single_entry_y_runs_backward_without_v():
+    lesson = playground_lesson((("x", "0, 1, 2, 3"),), "y = 2 * torch.dot(x, x)", ONES)
+    assert lesson.backward_error is None and lesson.v is None
+    assert lesson.y.item() == 28.0
+    assert by_name(lesson)["x"].grad.tolist() == [0.0, 4.0, 8.0, 12.0]
+    assert kinds_in_order(lesson) == ["MulBackward0", "DotBackward0", "AccumulateGrad"]
+    assert "y.backward()\n" in lesson.program.code and "v =" not in lesson.program.code
+
+
+def test_named_lines_label_the_graph_and_the_last_steps_land_on_each_grad():
+    rows = (("W", "0.5, -1; 1, 2"), ("x", "1, 2"), ("b", "0, -1"), ("t", "1, 0"))
+    lesson = playground_lesson(rows, "h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()", ONES)
+    assert lesson.result_name == "loss"
+    names = {node.names: node.kind for node in lesson.graph.nodes if node.names}
+    assert names[("h",)] == "AddBackward0" and names[("loss",)] == "MeanBackward0"
+    assert kinds_in_order(lesson)[:4] == [
+        "MeanBackward0",
+        "PowBackward0",
+        "SubBackward0",
+        "AccumulateGrad",  # t, reached straight from the subtraction
+    ]
+    landed = {
+        lesson.graph.nodes[step.node].names[0]: step.incoming[0]
+        for step in lesson.steps
+        if lesson.graph.nodes[step.node].is_leaf
+    }
+    for item in lesson.inputs:
+        assert torch.equal(landed[item.name], item.grad)
+    W = torch.tensor([[0.5, -1.0], [1.0, 2.0]], requires_grad=True)
+    h = W @ torch.tensor([1.0, 2.0]) + torch.tensor([0.0, -1.0])
+    (h.relu() - torch.tensor([1.0, 0.0])).pow(2).mean().backward()
+    assert torch.equal(by_name(lesson)["W"].grad, W.grad)
+
+
+def test_a_detached_branch_and_an_unused_input_are_not_in_the_graph():
+    rows = (("x", "1, 2, 3"), ("c", "4, 5, 6"))
+    lesson = playground_lesson(rows, "((x * x).detach() * x).sum()", ONES)
+    grads = by_name(lesson)
+    assert grads["x"].grad.tolist() == [1.0, 4.0, 9.0]  # x², not 3x²
+    assert grads["c"].grad is None
+    assert grads["c"].column_sums.abs().sum().item() == 0
+    leaves = [node.names for node in lesson.graph.nodes if node.is_leaf]
+    assert leaves == [("x",)]
+    assert 'print("c.grad =", c.grad)' in lesson.program.code
+    assert lesson.program.output.endswith("c.grad = None")
+
+
+def test_y_without_grad_fn_shows_torchs_error_and_no_steps():
+    lesson = playground_lesson((("x", "1, 2"),), "x.detach() * 2", ONES)
+    detached = torch.ones(2, requires_grad=True).detach() * 2
+    assert lesson.backward_error == runtime_error(detached.backward)
+    assert lesson.steps == () and lesson.graph.nodes == () and lesson.v is None
+    assert by_name(lesson)["x"].grad is None
+
+
+def test_empty_rows_are_skipped_and_the_result_name_avoids_inputs():
+    rows = (("", ""), ("y", "1, 2"), ("  ", " "), ("out", "3, 4"))
+    lesson = playground_lesson(rows, "(y * out).sum()", ONES)
+    assert [item.name for item in lesson.inputs] == ["y", "out"]
+    assert lesson.result_name == "result"
+    assert "result = (y * out).sum()" in lesson.program.code
+
+
+@pytest.mark.parametrize(
+    ("rows", "expression", "code"),
+    [
+        ((("f", "1"),), "f.sum()", "tensor_name_reserved"),
+        ((("x", "1"), ("x", "2")), "x.sum()", "tensor_name_taken"),
+        ((("", "1, 2"),), "x.sum()", "tensor_name_empty"),
+        ((("x", ""),), "x.sum()", "empty"),
+        ((("W", "1, 2; 3"),), "W.sum()", "tensor_ragged_rows"),
+        ((("x", "1, 2"),), "x.__class__", "expr_attribute"),
+        ((("x", "1, 2"),), "x[5:]", "y_empty"),
+        ((("x", "1, 2"),), "x.sum()", None),
+    ],
+)
+def test_bad_rows_and_expressions_raise_their_own_message(rows, expression, code):
+    if code is None:
+        assert playground_lesson(rows, expression, ONES).y.item() == 3.0
+        return
+    with pytest.raises(InputError) as caught:
+        playground_lesson(rows, expression, ONES)
+    assert caught.value.code == code
+
+
+def test_a_typed_v_of_the_wrong_length_is_refused():
+    with pytest.raises(InputError) as caught:
+        playground_lesson((("x", "1, 2, 3"),), "x * x", VectorChoice("typed", text="1, 2"))
+    assert caught.value.params == {"length": 2, "m": 3}
+
+
+def test_entry_labels_flatten_like_torch_and_count_from_zero():
+    assert entry_labels("W", (2, 3))[1:4] == ("W[0,1]", "W[0,2]", "W[1,0]")
+    assert entry_labels("x", (2,)) == ("x[0]", "x[1]")
+    assert entry_labels("y", ()) == ("y",)
+    W = torch.arange(6.0).reshape(2, 3)
+    assert W.reshape(-1)[entry_labels("W", (2, 3)).index("W[1,0]")] == W[1, 0]
+
+
+def test_links_carry_every_field_and_skip_names_that_would_clash():
+    params = {"lang": "zh", "f": "3*a**3-b**2", "a": "2,3", "b": "6,4", "v": "e2"}
+    fields = fields_from_link(params)
+    assert fields == Fields((("a", "2,3"), ("b", "6,4")), "3*a**3-b**2", "e2")
+    assert link_from_fields(fields, "zh") == params
+    assert fields_from_link({"lang": "en", "x": "1"}) is None
+    clashing = Fields((("lang", "1"), ("x", "1"), ("x", "2"), ("", "3")), "x.sum()")
+    assert link_from_fields(clashing, "en") == {"lang": "en", "f": "x.sum()", "x": "1", "v": "ones"}
+
+
+@pytest.mark.parametrize(
+    ("text", "choice"),
+    [
+        ("ones", VectorChoice()),
+        ("e2", VectorChoice("one_hot", index=2)),
+        ("random7", VectorChoice("random", seed=7)),
+        ("1,-1,0.5", VectorChoice("typed", text="1,-1,0.5")),
+        ("e0", VectorChoice("typed", text="e0")),  # refused later as typed text is
+        ("random99999999999", VectorChoice("typed", text="random99999999999")),
+    ],
+)
+def test_v_in_a_link_round_trips(text, choice):
+    assert choice_from_link(text) == choice
+    assert link_from_choice(choice) == text
+
+
+@pytest.mark.parametrize(("name", "fields"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
+def test_every_starter_example_runs(name, fields):
+    lesson = playground_lesson(fields.inputs, fields.expression, choice_from_link(fields.v))
+    assert lesson.steps and lesson.graph.nodes[0].kind.endswith("Backward0")
+    assert all(item.grad is not None for item in lesson.inputs)
+    for item in lesson.inputs:
+        torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
+
+
+# Small expressions over one vector and one matrix: every shape of y the page can meet.
+pieces = st.sampled_from(
+    ["x", "W", "x[0]", "x[1:]", "W.T", "W @ x", "x.sum()", "torch.sin(W)", "x.detach()", "2"]
+)
+operators = st.sampled_from([" + ", " * ", " - ", " / ", " @ "])
+choices = st.builds(
+    VectorChoice,
+    st.sampled_from(PRESETS),
+    st.integers(-2, 6),
+    st.integers(0, 3),
+    st.sampled_from(["1, 2", "1", "0.5, -1, 2", "x"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(pieces, operators), min_size=1, max_size=3), choices)
+def test_any_expression_gives_the_whole_lesson_or_a_readable_error(parts, choice):
+    expression = "".join(piece + operator for piece, operator in parts)[:-3]
+    try:
+        lesson = playground_lesson((("x", "1, -2"), ("W", "0.5, 1; 2, -1")), expression, choice)
+    except InputError as error:
+        assert_readable(error)
+        return
+    for item in lesson.inputs:
+        assert item.jacobian.shape == (lesson.y.numel(), item.value.numel())
+        if item.grad is not None:
+            torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
+    assert lesson.program.output.count("\n") >= len(lesson.inputs)

@@ -1,0 +1,125 @@
+"""The playground page through AppTest: shared links, bad values, the steps, the examples."""
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+from torch.autograd.functional import jacobian
+
+from i18n import catalog
+from tests.helpers import ROOT, code_blocks, decode, plotly_specs, texts
+from ui.widgets import escape_markdown
+
+CUBIC_LINK = {"f": "3*a**3-b**2", "a": "2,3", "b": "6,4", "v": "ones"}
+
+
+def open_link(params: dict[str, str], language: str = "en") -> AppTest:
+    """A shared link opened as a new visitor: the parameters are there on the first run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = language
+    at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.switch_page("pages/playground.py").run()
+
+
+def graph(at: AppTest) -> str:
+    (chart,) = at.get("graphviz_chart")
+    return chart.proto.spec
+
+
+def url(at: AppTest) -> dict[str, str]:
+    return {
+        name: value[-1] if isinstance(value, list) else value
+        for name, value in at.query_params.items()
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_shared_link_shows_the_result_graph_and_jacobians_without_clicks(language):
+    at = open_link(CUBIC_LINK, language)
+    assert not at.exception and not at.error
+    messages = catalog(language)
+    assert at.title[0].value == messages["playground.title"]
+    assert at.text_area(key="playground_f").value == "3*a**3-b**2"
+    a, b = torch.tensor([2.0, 3.0]), torch.tensor([6.0, 4.0])
+    assert f"a.grad = {9 * a**2}\nb.grad = {-2 * b}" in code_blocks(at)
+    vector_y = torch.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError) as caught:
+        vector_y.backward()
+    assert f"RuntimeError: {caught.value}" in code_blocks(at)
+    dot = graph(at)
+    assert 'label="y\\nSubBackward0\\n(2,)"' in dot and 'label="a\\nAccumulateGrad\\n(2,)"' in dot
+    expected = jacobian(lambda a, b: 3 * a**3 - b**2, (a, b))
+    heatmaps = [spec["data"][0] for spec in plotly_specs(at)]
+    assert heatmaps[0]["x"] == ["a[0]", "a[1]"] and heatmaps[0]["y"] == ["y[0]", "y[1]"]
+    torch.testing.assert_close(
+        torch.tensor(decode(heatmaps[0]["z"])), expected[0], check_dtype=False
+    )
+    torch.testing.assert_close(
+        torch.tensor(decode(heatmaps[2]["z"])), expected[1], check_dtype=False
+    )
+    assert url(at) == {"lang": language, **CUBIC_LINK}
+
+
+def test_bad_values_in_the_link_get_the_messages_typed_values_get():
+    link = {"f": "x.sum()", "x": "1, abc", "2x": "1", "v": "e9"}
+    at = open_link(link)
+    assert not at.exception
+    messages = catalog("en")
+    not_a_number = messages["errors.not_a_number"].format(entry="abc")
+    assert [error.value for error in at.error] == [not_a_number]
+    at.text_input(key="playground_value_1").set_value("1, 2").run()
+    bad_name = messages["errors.tensor_name_invalid"].format(name="2x")
+    assert [error.value for error in at.error] == [bad_name]
+    at.text_input(key="playground_name_2").set_value("z").run()
+    assert not at.error and "x.grad = tensor([1., 1.])\nz.grad = None" in code_blocks(at)
+    absent = catalog("en")["playground.absent"].split("{")[0]
+    assert any(info.value.startswith(absent) and "`z`" in info.value for info in at.info)
+    # Typed, the same bad entry gets the same words; the other fields stay as they were.
+    at.text_input(key="playground_value_2").set_value("1, abc").run()
+    assert [error.value for error in at.error] == [not_a_number]
+    at.text_input(key="playground_value_2").set_value("3, 4")
+    at.text_area(key="playground_f").set_value("x.__class__").run()
+    attribute = messages["errors.expr_attribute"].format(piece=escape_markdown("x.__class__"))
+    assert [error.value for error in at.error] == [attribute]
+    assert at.text_input(key="playground_value_1").value == "1, 2"
+    assert url(at)["x"] == "1, 2" and url(at)["f"] == "x.__class__"
+
+
+def test_the_step_control_walks_the_engine_order_to_each_grad():
+    at = open_link({"f": "(x * torch.sin(x)).sum()", "x": "1, 2, 3"}, "zh")
+    messages = catalog("zh")
+    runs = messages["playground.step_runs"]
+    assert runs.format(number=1, total=4, kind="SumBackward0") in texts(at)
+    at.select_slider(key="playground_step").set_value(4).run()
+    assert runs.format(number=4, total=4, kind="AccumulateGrad") in texts(at)
+    assert at.success[0].value == messages["playground.step_leaf"].format(name="x")
+    x = torch.tensor([1.0, 2.0, 3.0])
+    grad = torch.sin(x) + x * torch.cos(x)
+    assert str(grad) in code_blocks(at) and f"x.grad = {grad}" in code_blocks(at)
+    dot = graph(at)
+    assert 'label="x\\nAccumulateGrad\\n(3,)", fillcolor="#f6b26b", penwidth=3' in dot
+    assert dot.count('fillcolor="#cfe2f3"') == 3  # Sum, Mul and Sin ran before
+
+
+def test_the_starter_menu_fills_every_field():
+    at = open_link(CUBIC_LINK)
+    at.selectbox(key="playground_example").set_value("training").run()
+    assert at.text_area(key="playground_f").value.startswith("h = W @ x + b\n")
+    assert [at.text_input(key=f"playground_name_{row}").value for row in (1, 2, 3, 4)] == [
+        "W",
+        "x",
+        "b",
+        "t",
+    ]
+    assert at.selectbox(key="playground_example").value is None
+    assert not at.error and "loss.backward()" in code_blocks(at)[-2]
+    assert 'label="h\\nAddBackward0\\n(2,)"' in graph(at)
+    at.selectbox(key="playground_example").set_value("detach").run()
+    assert at.text_input(key="playground_name_2").value == ""
+    assert url(at) == {
+        "lang": "en",
+        "f": "((x * x).detach() * x).sum()",
+        "x": "1, 2, 3",
+        "v": "ones",
+    }

@@ -1,0 +1,253 @@
+"""The playground's fields: starter examples, shareable links, and the steps of backward().
+
+A link carries every field: `f` the expression, one parameter per input named by the
+input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `lang`.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import streamlit as st
+
+from charts import (
+    AxisTitles,
+    EntryLabels,
+    jacobian_figure,
+    matrix_table,
+    weighted_rows_figure,
+    weighted_rows_table,
+)
+from lessons.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
+from lessons.graph import Step, to_dot
+from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
+from lessons.playground import PlaygroundLesson
+from lessons.vjp import MAX_SEED, VectorChoice
+from ui.session import LANGUAGE_KEY, Translator
+from ui.widgets import show_matrix
+
+PAGE = "playground"
+EXPRESSION_KEY = "f"
+V_KEY = "v"
+EXAMPLE_KEY = "playground_example"
+STEP_KEY = "playground_step"
+# Set once a link has filled the fields, so that later runs keep what the learner types.
+LINK_READ = "playground_link_read"
+MAX_INDEX = MAX_INTERMEDIATE_ENTRIES  # y has at most this many entries
+_ONE_HOT = re.compile(r"e([1-9][0-9]{0,5})")
+_RANDOM = re.compile(r"random([0-9]{1,10})")
+
+
+@dataclass(frozen=True)
+class Fields:
+    inputs: tuple[tuple[str, str], ...]  # (name, value text), in order
+    expression: str
+    v: str = "ones"  # as in a link
+
+
+EXAMPLES = (
+    ("notes_scalar", Fields((("x", "0, 1, 2, 3"),), "y = 2 * torch.dot(x, x)")),
+    ("notes_vector", Fields((("x", "1, 2, 3"),), "y = x * x")),
+    ("cubic", Fields((("a", "2, 3"), ("b", "6, 4")), "Q = 3*a**3 - b**2")),
+    (
+        "neuron",
+        Fields(
+            (("W", "1, -1; 0.5, 2"), ("x", "1, 2"), ("b", "0.1, -0.2")),
+            "(W @ x + b).sigmoid().sum()",
+        ),
+    ),
+    ("detach", Fields((("x", "1, 2, 3"),), "((x * x).detach() * x).sum()")),
+    (
+        "training",
+        Fields(
+            (("W", "0.5, -1; 1, 2"), ("x", "1, 2"), ("b", "0, -1"), ("t", "1, 0")),
+            "h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()",
+        ),
+    ),
+)
+DEFAULT = dict(EXAMPLES)["cubic"]
+
+
+def name_key(row: int) -> str:
+    return f"{PAGE}_name_{row}"
+
+
+def value_key(row: int) -> str:
+    return f"{PAGE}_value_{row}"
+
+
+def expression_key() -> str:
+    return f"{PAGE}_{EXPRESSION_KEY}"
+
+
+def fields_from_link(params: Mapping[str, str]) -> Fields | None:
+    """The fields a link carries, or None for a URL that is not a playground link.
+
+    Every parameter other than f, v and lang is an input, in the link's order; names and
+    values are checked later exactly like typed ones."""
+    if EXPRESSION_KEY not in params:
+        return None
+    inputs = tuple(
+        (name, value)
+        for name, value in params.items()
+        if name not in (EXPRESSION_KEY, V_KEY, LANGUAGE_KEY)
+    )
+    return Fields(inputs, params[EXPRESSION_KEY], params.get(V_KEY, "ones"))
+
+
+def link_from_fields(fields: Fields, language: str) -> dict[str, str]:
+    """The URL parameters for these fields. A row whose name could not be an input (empty,
+    reserved such as `f`, or taken) is left out: it must not overwrite another parameter."""
+    link = {LANGUAGE_KEY: language, EXPRESSION_KEY: fields.expression}
+    taken: list[str] = []
+    for name, value in fields.inputs:
+        try:
+            check_input_name(name, taken)
+        except InputError:
+            continue
+        taken.append(name)
+        link[name] = value
+    return link | {V_KEY: fields.v}
+
+
+def choice_from_link(text: str) -> VectorChoice:
+    """`ones`, `e2` (one-hot, counting from 1), `random7` (seed 7); anything else is typed
+    numbers, which get the same messages as numbers typed into the page."""
+    if text == "ones":
+        return VectorChoice("ones")
+    if (match := _ONE_HOT.fullmatch(text)) and int(match[1]) <= MAX_INDEX:
+        return VectorChoice("one_hot", index=int(match[1]))
+    if (match := _RANDOM.fullmatch(text)) and int(match[1]) <= MAX_SEED:
+        return VectorChoice("random", seed=int(match[1]))
+    return VectorChoice("typed", text=text)
+
+
+def link_from_choice(choice: VectorChoice) -> str:
+    match choice.preset:
+        case "one_hot":
+            return f"e{choice.index}"
+        case "random":
+            return f"random{choice.seed}"
+        case "typed":
+            return choice.text
+    return "ones"
+
+
+def fill(fields: Fields) -> None:
+    """Put these fields into the widgets' state (before the widgets are drawn)."""
+    rows = [*fields.inputs[:MAX_INPUTS]]
+    rows += [("", "")] * (MAX_INPUTS - len(rows))
+    for row, (name, value) in enumerate(rows, start=1):
+        st.session_state[name_key(row)] = name
+        st.session_state[value_key(row)] = value
+    st.session_state[expression_key()] = fields.expression
+    choice = choice_from_link(fields.v)
+    st.session_state[f"{PAGE}_preset"] = choice.preset
+    st.session_state[f"{PAGE}_index"] = choice.index
+    st.session_state[f"{PAGE}_seed"] = choice.seed
+    st.session_state[f"{PAGE}_v"] = choice.text
+
+
+def read_link_once() -> Fields | None:
+    """A shared link fills the fields on the session's first visit; later runs keep what
+    the learner types. Returns the link's fields when it did."""
+    if st.session_state.get(LINK_READ):
+        return None
+    st.session_state[LINK_READ] = True
+    fields = fields_from_link(st.query_params.to_dict())
+    fill(fields or DEFAULT)
+    return fields
+
+
+def fill_example() -> None:
+    """on_change of the starter menu: fill the fields, then show the menu's prompt again."""
+    name = st.session_state[EXAMPLE_KEY]
+    if name is not None:
+        fill(dict(EXAMPLES)[name])
+    st.session_state[EXAMPLE_KEY] = None
+
+
+def input_rows(t: Translator) -> tuple[tuple[str, str], ...]:
+    rows = []
+    for row in range(1, MAX_INPUTS + 1):
+        name_column, value_column = st.columns([1, 3])
+        name = name_column.text_input(
+            t("playground.name_label", row=row), key=name_key(row), persist_state="session"
+        )
+        value = value_column.text_input(
+            t("playground.value_label", row=row),
+            key=value_key(row),
+            help=t("playground.value_help", limit=MAX_TENSOR_ENTRIES),
+            persist_state="session",
+        )
+        rows.append((name, value))
+    return tuple(rows)
+
+
+def step_picker(t: Translator, lesson: PlaygroundLesson) -> int:
+    """Which engine step to show (1-based); kept in range when the graph changes."""
+    count = len(lesson.steps)
+    if not 1 <= st.session_state.get(STEP_KEY, 1) <= count:
+        st.session_state[STEP_KEY] = count
+    return st.select_slider(
+        t("playground.step_label"),
+        options=range(1, count + 1),
+        key=STEP_KEY,
+        format_func=lambda number: f"{number} · {_kind(lesson, lesson.steps[number - 1])}",
+        persist_state="session",
+    )
+
+
+def graph_dot(lesson: PlaygroundLesson, number: int) -> str:
+    done = {step.node for step in lesson.steps[: number - 1]}
+    return to_dot(lesson.graph, done, lesson.steps[number - 1].node)
+
+
+def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
+    """What the node of this step received and what it passed to each of its inputs."""
+    step = lesson.steps[number - 1]
+    node = lesson.graph.nodes[step.node]
+    st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
+    st.markdown(t("playground.step_incoming"))
+    st.code(_gradients(step.incoming), language="text")
+    if node.is_leaf:
+        st.success(t("playground.step_leaf", name=", ".join(node.names)), icon=":material/check:")
+        return
+    for edge in (edge for edge in lesson.graph.edges if edge.source == step.node):
+        target = lesson.graph.nodes[edge.target]
+        label = f" ({code_list(target.names)})" if target.names else ""
+        st.markdown(t("playground.step_passes", kind=target.kind, label=label))
+        st.code(_gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text")
+
+
+def code_list(names: Iterable[str]) -> str:
+    """`a`, `b`: names set as code, so that Markdown shows them as typed."""
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _gradients(gradients: tuple[object, ...]) -> str:
+    return "\n".join(str(gradient) for gradient in gradients)
+
+
+def _kind(lesson: PlaygroundLesson, step: Step) -> str:
+    return lesson.graph.nodes[step.node].kind
+
+
+def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
+    """One tab per input: its Jacobian, and the rows weighted by v above their sums."""
+    name = lesson.result_name
+    tabs = st.tabs([item.name for item in lesson.inputs])
+    for number, (tab, item) in enumerate(zip(tabs, lesson.inputs, strict=True)):
+        labels = EntryLabels(lesson.y_labels, item.labels)
+        rows, columns = t("playground.rows", name=name), t("playground.columns", input=item.name)
+        title = t("playground.jacobian_chart", name=name, input=item.name)
+        jacobian = item.jacobian.numpy()
+        weighted, sums = item.weighted_rows.numpy(), item.column_sums.numpy()
+        sums_label = t("playground.sums", input=item.name)
+        with tab:
+            figure = jacobian_figure(jacobian, AxisTitles(title, rows, columns), labels)
+            show_matrix(t, figure, matrix_table(jacobian, labels), f"{PAGE}_jacobian_{number}")
+            titles = AxisTitles(t("playground.weighted_chart", input=item.name), rows, columns)
+            figure = weighted_rows_figure(weighted, sums, titles, sums_label, labels)
+            table = weighted_rows_table(weighted, sums, sums_label, labels)
+            show_matrix(t, figure, table, f"{PAGE}_weighted_{number}")
