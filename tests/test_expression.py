@@ -383,7 +383,12 @@ REFUSALS = [
     ("x" * 1001, NAMES, "expr_too_long"),
     ("(" * 50 + "x" + ")" * 50, NAMES, "expr_too_deep"),
     ("-" * 50 + "x", NAMES, "expr_too_deep"),
-    ("x" + " + x" * 160, NAMES, "expr_too_many_nodes"),
+    ("x" + " + x" * 160, NAMES, "expr_too_deep"),
+    (
+        "\n".join(f"a{i} = x" + " + x" * 9 for i in range(MAX_STATEMENTS)),
+        NAMES,
+        "expr_too_many_nodes",
+    ),
     ("\n".join(f"a{i} = x" for i in range(MAX_STATEMENTS + 1)), NAMES, "expr_too_many_lines"),
     ("x", ("x", "a", "b", "c", "d"), "expr_too_many_inputs"),
     ("x +", NAMES, "expr_syntax"),
