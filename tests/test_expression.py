@@ -201,8 +201,8 @@ def test_each_construct_computes_what_torch_computes(source, direct):
 
 
 @pytest.mark.parametrize(("source", "direct"), CONSTRUCTS, ids=[s for s, _ in CONSTRUCTS])
-def test_each_operation_is_sized_on_meta_tensors_first(source, direct, monkeypatch):
-    """No real call runs unsized: every allowed operation has a meta kernel."""
+def test_every_operation_can_be_sized_on_meta_tensors(source, direct, monkeypatch):
+    """With no bound from the arguments, each call is sized on meta tensors, never after."""
     sized = []
     check_size = expression._check_size
 
@@ -212,9 +212,37 @@ def test_each_operation_is_sized_on_meta_tensors_first(source, direct, monkeypat
         check_size(node, result)
 
     monkeypatch.setattr(expression, "_check_size", record)
+    monkeypatch.setattr(expression, "_broadcast_bound", expression._no_bound)
+    monkeypatch.setattr(expression, "_product_bound", expression._no_bound)
     run(source, leaves())
     assert sized
     assert {tensor.device.type for tensor in sized} == {"meta"}
+
+
+@pytest.mark.parametrize(("source", "direct"), CONSTRUCTS, ids=[s for s, _ in CONSTRUCTS])
+def test_the_size_bounds_hold_for_every_operation(source, direct, monkeypatch):
+    """Each bound that lets a call skip the meta run is at least the real result's size."""
+    checked = []
+    real_run = expression._run
+
+    def bounded_run(node, function, args, kwargs, bound):
+        result = real_run(node, function, args, kwargs, bound)
+        tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, torch.Tensor)]
+        most = bound(tensors)
+        if most is not None:
+            entries = result.values.numel() if isinstance(result, tuple) else result.numel()
+            checked.append((ast.unparse(node), entries, most))
+        return result
+
+    monkeypatch.setattr(expression, "_run", bounded_run)
+    run(source, leaves())
+    assert [check for check in checked if check[1] > check[2]] == []
+
+
+def test_each_allowed_name_has_a_bound_or_runs_on_meta():
+    bounded = expression._BROADCAST_BOUNDED | expression._PRODUCT_BOUNDED
+    assert set(ALLOWED_METHODS) - bounded == {"diag", "expand", "repeat"}
+    assert (set(ALLOWED_TORCH_FUNCTIONS) | set(ALLOWED_FUNCTIONAL)) - bounded == {"diag"}
 
 
 def vector_jacobian_products(source, inputs, v):
@@ -355,7 +383,12 @@ REFUSALS = [
     ("x" * 1001, NAMES, "expr_too_long"),
     ("(" * 50 + "x" + ")" * 50, NAMES, "expr_too_deep"),
     ("-" * 50 + "x", NAMES, "expr_too_deep"),
-    ("x" + " + x" * 160, NAMES, "expr_too_many_nodes"),
+    ("x" + " + x" * 160, NAMES, "expr_too_deep"),
+    (
+        "\n".join(f"a{i} = x" + " + x" * 9 for i in range(MAX_STATEMENTS)),
+        NAMES,
+        "expr_too_many_nodes",
+    ),
     ("\n".join(f"a{i} = x" for i in range(MAX_STATEMENTS + 1)), NAMES, "expr_too_many_lines"),
     ("x", ("x", "a", "b", "c", "d"), "expr_too_many_inputs"),
     ("x +", NAMES, "expr_syntax"),
