@@ -46,13 +46,39 @@ def weighted_rows_table(
     return pd.concat([matrix_table(weighted_rows), sums])
 
 
-def jacobian_figure(jacobian: np.ndarray, titles: AxisTitles) -> go.Figure:
-    """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
-    figure = go.Figure(_heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>"))
-    _lay_out(figure, titles.title, jacobian.shape[0])
+def jacobian_figure(
+    jacobian: np.ndarray,
+    titles: AxisTitles,
+    current_row: int | None = None,
+    current_column: int | None = None,
+    limit: float | None = None,
+) -> go.Figure:
+    """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j.
+
+    A J still being built has NaN where nothing is known yet: those cells stay blank.
+    `current_row`/`current_column` (1-based) frame the row or column just filled, and
+    `limit` fixes the colour scale to ±limit, so a colour keeps its number as J fills."""
+    trace = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>")
+    trace.update(hoverongaps=False)
+    if limit is not None:
+        trace.update(zmin=-limit, zmax=limit)
+    figure = go.Figure(trace)
+    rows, columns = jacobian.shape
+    if current_row is not None:
+        _frame(figure, (-0.5, columns - 0.5), (current_row - 1.5, current_row - 0.5))
+    if current_column is not None:
+        _frame(figure, (current_column - 1.5, current_column - 0.5), (-0.5, rows - 0.5))
+    _lay_out(figure, titles.title, rows)
     figure.update_xaxes(title_text=titles.columns)
     figure.update_yaxes(title_text=titles.rows, autorange="reversed")
     return figure
+
+
+def _frame(figure: go.Figure, x: tuple[float, float], y: tuple[float, float]) -> None:
+    """A rectangle around cells, in category units (cell k spans k - 0.5 to k + 0.5)."""
+    figure.add_shape(
+        type="rect", x0=x[0], x1=x[1], y0=y[0], y1=y[1], line={"color": "black", "width": 3}
+    )
 
 
 def weighted_rows_figure(
@@ -76,6 +102,46 @@ def weighted_rows_figure(
     _lay_out(figure, titles.title, m + 1)
     figure.update_xaxes(title_text=titles.columns, row=2, col=1)
     figure.update_yaxes(title_text=titles.rows, autorange="reversed", row=1, col=1)
+    return figure
+
+
+@dataclass(frozen=True)
+class CostTitles:
+    title: str
+    size: str  # x-axis
+    time: str  # y-axis
+
+
+def cost_figure(
+    sizes: list[int], milliseconds: dict[str, list[float]], titles: CostTitles
+) -> go.Figure:
+    """Time against size on log-log axes, one line per method (named by the dict's keys)."""
+    figure = go.Figure(
+        [
+            go.Scatter(x=sizes, y=times, name=name, mode="lines+markers")
+            for name, times in milliseconds.items()
+        ]
+    )
+    figure.update_layout(
+        title=titles.title, height=460, margin={"l": 60, "r": 20, "t": 60, "b": 50}
+    )
+    figure.update_xaxes(title_text=titles.size, type="log", tickvals=sizes)
+    figure.update_yaxes(title_text=titles.time, type="log")
+    return figure
+
+
+def shape_cost_figure(
+    shapes: list[str], milliseconds: dict[str, list[float]], titles: CostTitles
+) -> go.Figure:
+    """Bars per shape (x) and method (colour), on a log time axis."""
+    figure = go.Figure(
+        [go.Bar(x=shapes, y=times, name=name) for name, times in milliseconds.items()]
+    )
+    figure.update_layout(
+        title=titles.title, barmode="group", height=400, margin={"l": 60, "r": 20, "t": 60, "b": 50}
+    )
+    figure.update_xaxes(title_text=titles.size)
+    figure.update_yaxes(title_text=titles.time, type="log")
     return figure
 
 
