@@ -76,6 +76,10 @@ class CostMeasurement:
     def largest(self) -> Timing:
         return self.square[-1]
 
+    def growth(self, method: str) -> float:
+        """How many times longer the method took at the largest size than at the smallest."""
+        return self.largest.seconds(method) / self.square[0].seconds(method)
+
     @property
     def reached_max_size(self) -> bool:
         return self.largest.n == self.max_size

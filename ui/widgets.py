@@ -34,10 +34,11 @@ def vector_input(
     )
 
 
-def function_picker(t: Translator, key: str, names: list[str]) -> str:
+def function_picker(t: Translator, key: str, names: list[str], default: str | None = None) -> str:
     return st.selectbox(
         t("common.function_label"),
         names,
+        index=names.index(default) if default else 0,
         key=key,
         format_func=lambda name: t(f"functions.{name}"),
         persist_state="session",
