@@ -85,7 +85,7 @@ def show_measurement(t: Translator, measurement: CostMeasurement) -> None:
         st.caption(
             t(
                 "jacobian.cost_stopped",
-                budget=measurement.budget,
+                budget=f"{measurement.budget:g}",
                 n=largest.n,
                 limit=measurement.max_size,
             )
