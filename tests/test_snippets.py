@@ -20,6 +20,8 @@ CASES = [
     ("vjp", "en", {"vjp_fn": "cumulative_sum", "vjp_preset": "one_hot"}),
     ("accumulate", "en", {}),
     ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
+    ("jacobian", "en", {}),
+    ("jacobian", "zh", {"jacobian_x": "0.5 -1 2", "jacobian_fn": "softmax", "jacobian_step": 3}),
 ]
 
 
