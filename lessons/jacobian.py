@@ -168,27 +168,13 @@ def _program(lesson: JacobianLesson, rows: int, columns: int, language: str) -> 
     writer.code("y = f(x)")
     if rows:
         writer.comment("jacobian_rows", done=rows, m=lesson.shape[0])
-        writer.code(
-            f"for i in range({rows}):",
-            "    v = torch.zeros_like(y)",
-            "    v[i] = 1",
-            "    x.grad = None",
-            "    y.backward(v, retain_graph=True)",
-            '    print(f"row {i + 1}:", x.grad)',
-        )
-        for i, row in enumerate(lesson.rows[:rows], start=1):
-            writer.prints(f"row {i}:", row)
+        reverse = ("v = torch.zeros_like(y)", "v[i] = 1", "x.grad = None")
+        reverse += ("y.backward(v, retain_graph=True)",)
+        _write_passes(writer, "row", "i", reverse, "x.grad", lesson.rows[:rows])
     if columns:
         writer.comment("jacobian_columns", done=columns, n=lesson.shape[1])
-        writer.code(
-            f"for j in range({columns}):",
-            "    u = torch.zeros_like(x)",
-            "    u[j] = 1",
-            "    _, column = jvp(f, (x.detach(),), (u,))",
-            '    print(f"column {j + 1}:", column)',
-        )
-        for j, column in enumerate(lesson.columns[:columns], start=1):
-            writer.prints(f"column {j}:", column)
+        forward = ("u = torch.zeros_like(x)", "u[j] = 1", "_, column = jvp(f, (x.detach(),), (u,))")
+        _write_passes(writer, "column", "j", forward, "column", lesson.columns[:columns])
     writer.comment("jacobian_batched")
     writer.code(*BATCHED_CODE)
     writer.show("J =", "J", lesson.batched)
@@ -204,3 +190,18 @@ def _program(lesson: JacobianLesson, rows: int, columns: int, language: str) -> 
         lesson.batched_vs_jacfwd,
     )
     return writer.finish()
+
+
+def _write_passes(
+    writer: ProgramWriter,
+    name: str,
+    index: str,
+    body: tuple[str, ...],
+    printed: str,
+    results: tuple[Tensor, ...],
+) -> None:
+    """A loop of passes that prints `name k: result` for k = 1, 2, …"""
+    writer.code(f"for {index} in range({len(results)}):", *(f"    {line}" for line in body))
+    writer.code(f'    print(f"{name} {{{index} + 1}}:", {printed})')
+    for k, result in enumerate(results, start=1):
+        writer.prints(f"{name} {k}:", result)

@@ -1,18 +1,17 @@
 import streamlit as st
 
-from charts import jacobian_figure, matrix_table
+from charts import symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import BATCHED_CODE, jacobian_lesson, jacobian_step
 from ui.cost import request_measurement, session_measurement, show_measurement
 from ui.session import start_page
 from ui.widgets import (
-    axis_titles,
     function_picker,
     run_lesson,
     show_closing,
     show_goal,
-    show_matrix,
+    show_jacobian,
     show_program,
     vector_input,
 )
@@ -43,30 +42,23 @@ if view:
     reverse_column, forward_column = st.columns(2)
     with reverse_column:
         st.markdown(t("jacobian.reverse_heading", done=view.reverse_done, m=m))
-        figure = jacobian_figure(
-            view.reverse_partial.numpy(),
-            axis_titles(t, "jacobian.rows_chart"),
-            current_row=view.current_row,
-            limit=limit,
-        )
-        show_matrix(t, figure, matrix_table(view.reverse_partial.numpy()), "jacobian_rows")
+        rows = view.reverse_partial.numpy()
+        marks = {"current_row": view.current_row, "limit": limit}
+        show_jacobian(t, rows, "jacobian.rows_chart", "jacobian_rows", **marks)
     with forward_column:
         st.markdown(t("jacobian.forward_heading", done=view.forward_done, n=n))
-        figure = jacobian_figure(
-            view.forward_partial.numpy(),
-            axis_titles(t, "jacobian.columns_chart"),
-            current_column=view.current_column,
-            limit=limit,
-        )
-        show_matrix(t, figure, matrix_table(view.forward_partial.numpy()), "jacobian_columns")
+        columns = view.forward_partial.numpy()
+        marks = {"current_column": view.current_column, "limit": limit}
+        show_jacobian(t, columns, "jacobian.columns_chart", "jacobian_columns", **marks)
+    unit_vector = symbols("e", step)[-1] if step else ""
     with st.container(key="jacobian_result"):
         if view.current_row:
-            st.markdown(t("jacobian.row_now", i=step))
+            st.markdown(t("jacobian.row_now", i=step, e=unit_vector))
             st.code(str(lesson.rows[step - 1]), language="text")
         elif step:
             st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
         if view.current_column:
-            st.markdown(t("jacobian.column_now", j=step))
+            st.markdown(t("jacobian.column_now", j=step, e=unit_vector))
             st.code(str(lesson.columns[step - 1]), language="text")
         elif step:
             st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
@@ -76,10 +68,7 @@ if view:
     st.subheader(t("jacobian.step_batched"), divider="gray")
     st.markdown(t("jacobian.batched_intro", m=m))
     st.code("\n".join(BATCHED_CODE), language="python")
-    figure = jacobian_figure(
-        lesson.batched.numpy(), axis_titles(t, "jacobian.full_chart"), limit=limit
-    )
-    show_matrix(t, figure, matrix_table(lesson.batched.numpy()), "jacobian_full")
+    show_jacobian(t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit)
     loop_column, jacrev_column, jacfwd_column = st.columns(3)
     loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")
     jacrev_column.metric(t("jacobian.batched_vs_jacrev"), f"{lesson.batched_vs_jacrev:.3g}")

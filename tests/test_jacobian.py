@@ -152,7 +152,7 @@ def test_the_slider_fills_j_row_by_row_and_column_by_column(language):
     # Reverse mode was done after 2 passes; pass 4 filled forward mode's last column.
     shown = texts(at)
     assert words["jacobian.reverse_finished"].format(m=2) in shown
-    assert words["jacobian.column_now"].format(j=4) in shown
+    assert words["jacobian.column_now"].format(j=4, e="e₄") in shown
     assert words["jacobian.forward_finished"].format(n=4) not in shown
     assert [metric.value for metric in at.metric] == ["0", "0", "0", "2", "4"]
     assert words["jacobian.rule_reverse"].format(m=2, n=4) in shown

@@ -125,4 +125,5 @@ def _ms(seconds: float) -> str:
 
 
 def _times(ratio: float) -> str:
-    return f"{ratio:.3g}"
+    """3 significant digits, without switching to 1.1e+04 for large ratios."""
+    return f"{ratio:.3g}" if ratio < 1000 else f"{ratio:,.0f}"

@@ -84,8 +84,11 @@ def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str)
         st.dataframe(table, width="stretch")
 
 
-def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str) -> None:
-    figure = jacobian_figure(jacobian, axis_titles(t, title_key))
+def show_jacobian(
+    t: Translator, jacobian: np.ndarray, title_key: str, key: str, **marks: float | None
+) -> None:
+    """`marks`: jacobian_figure's current_row, current_column and colour limit."""
+    figure = jacobian_figure(jacobian, axis_titles(t, title_key), **marks)
     show_matrix(t, figure, matrix_table(jacobian), key)
 
 

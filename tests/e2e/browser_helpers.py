@@ -42,6 +42,7 @@ PAGES = (
     PageSpec("nonscalar", charts=1),  # the Jacobian
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
     PageSpec("accumulate", charts=0),
+    PageSpec("jacobian", charts=3),  # rows so far, columns so far, the batched J
 )
 LESSONS = PAGES[1:]
 PAGE = {spec.path: spec for spec in PAGES}
