@@ -56,6 +56,7 @@ def show_measurement(t: Translator, measurement: CostMeasurement) -> None:
     titles = CostTitles(t("jacobian.cost_chart"), t("jacobian.cost_size"), t("jacobian.cost_time"))
     st.plotly_chart(
         cost_figure([timing.n for timing in square], milliseconds, titles),
+        width="stretch",
         key="jacobian_cost_chart",
     )
     largest = measurement.largest
@@ -106,7 +107,9 @@ def _show_shapes(t: Translator, shapes: dict[str, Timing]) -> None:
     titles = CostTitles(
         t("jacobian.shape_chart"), t("jacobian.shape_axis"), t("jacobian.cost_time")
     )
-    st.plotly_chart(shape_cost_figure(names, milliseconds, titles), key="jacobian_shape_chart")
+    st.plotly_chart(
+        shape_cost_figure(names, milliseconds, titles), width="stretch", key="jacobian_shape_chart"
+    )
     for name, shape in zip(names, shapes.values(), strict=True):
         faster = "reverse" if shape.jacrev < shape.jacfwd else "forward"
         st.markdown(
