@@ -138,10 +138,10 @@ def _predicted(spent: list[float]) -> float:
 
 
 def _warm_up() -> None:
-    """The first torch.func call in a process loads its machinery (seconds, once): not a
-    cost of differentiation, so it happens before the clock starts."""
-    jacrev(torch.tanh)(torch.ones(2))
-    jacfwd(torch.tanh)(torch.ones(2))
+    """The first torch.func calls in a process load their machinery (seconds, once) and the
+    first run of each op is slower: not a cost of differentiation, so one untimed round of
+    every method at the smallest shape comes before the clock starts."""
+    _time_shape(MIN_SIZE, MIN_SIZE, 1, math.inf, time.perf_counter)
 
 
 def _sizes(max_size: int) -> list[int]:
