@@ -69,14 +69,41 @@ def weighted_rows_table(
 
 
 def jacobian_figure(
-    jacobian: np.ndarray, titles: AxisTitles, labels: EntryLabels = NUMBERED
+    jacobian: np.ndarray,
+    titles: AxisTitles,
+    labels: EntryLabels = NUMBERED,
+    current_row: int | None = None,
+    current_column: int | None = None,
+    limit: float | None = None,
 ) -> go.Figure:
-    """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j."""
+    """J as a heatmap: row i is y_i, column j is x_j, hover names ∂y_i/∂x_j.
+
+    A J still being built has NaN where nothing is known yet: those cells stay blank.
+    `current_row`/`current_column` (1-based) frame the row or column just filled, and
+    `limit` fixes the colour scale to ±limit, so a colour keeps its number as J fills."""
     heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
-    layout = _layout(titles.title, jacobian.shape[0])
+    heatmap.update(hoverongaps=False)
+    if limit is not None:
+        heatmap.update(zmin=-limit, zmax=limit)
+    rows, columns = jacobian.shape
+    frames = []
+    if current_row is not None:
+        frames.append(_frame((-0.5, columns - 0.5), (current_row - 1.5, current_row - 0.5)))
+    if current_column is not None:
+        frames.append(_frame((current_column - 1.5, current_column - 0.5), (-0.5, rows - 0.5)))
+    layout = _layout(titles.title, rows)
     layout["xaxis"] = {"title": {"text": titles.columns}}
     layout["yaxis"] = {"title": {"text": titles.rows}, "autorange": "reversed"}
+    layout["shapes"] = frames
     return go.Figure(data=[heatmap], layout=layout)
+
+
+def _frame(x: tuple[float, float], y: tuple[float, float]) -> dict:
+    """A rectangle around cells, in category units (cell k spans k - 0.5 to k + 0.5)."""
+    return {
+        "type": "rect", "x0": x[0], "x1": x[1], "y0": y[0], "y1": y[1],
+        "line": {"color": "black", "width": 3},
+    }  # fmt: skip
 
 
 def weighted_rows_figure(
@@ -108,6 +135,46 @@ def weighted_rows_figure(
     layout["xaxis2"] = {"anchor": "y2", "title": {"text": titles.columns}}
     layout["yaxis2"] = {"anchor": "x2", "domain": [0, split]}
     return go.Figure(data=[top, sums], layout=layout)
+
+
+@dataclass(frozen=True)
+class CostTitles:
+    title: str
+    size: str  # x-axis
+    time: str  # y-axis
+
+
+def cost_figure(
+    sizes: list[int], milliseconds: dict[str, list[float]], titles: CostTitles
+) -> go.Figure:
+    """Time against size on log-log axes, one line per method (named by the dict's keys)."""
+    figure = go.Figure(
+        [
+            go.Scatter(x=sizes, y=times, name=name, mode="lines+markers")
+            for name, times in milliseconds.items()
+        ]
+    )
+    figure.update_layout(
+        title=titles.title, height=460, margin={"l": 60, "r": 20, "t": 60, "b": 50}
+    )
+    figure.update_xaxes(title_text=titles.size, type="log", tickvals=sizes)
+    figure.update_yaxes(title_text=titles.time, type="log")
+    return figure
+
+
+def shape_cost_figure(
+    shapes: list[str], milliseconds: dict[str, list[float]], titles: CostTitles
+) -> go.Figure:
+    """Bars per shape (x) and method (colour), on a log time axis."""
+    figure = go.Figure(
+        [go.Bar(x=shapes, y=times, name=name) for name, times in milliseconds.items()]
+    )
+    figure.update_layout(
+        title=titles.title, barmode="group", height=400, margin={"l": 60, "r": 20, "t": 60, "b": 50}
+    )
+    figure.update_xaxes(title_text=titles.size)
+    figure.update_yaxes(title_text=titles.time, type="log")
+    return figure
 
 
 def _heatmap(matrix: np.ndarray, hover: str, labels: EntryLabels) -> go.Heatmap:

@@ -51,7 +51,8 @@ def test_the_numbers_are_the_same_in_both_languages(page):
     english, chinese = open_page(page, "en"), open_page(page, "zh")
     assert program_and_output(english)[1] == program_and_output(chinese)[1]
     assert shown_tensors(english) == shown_tensors(chinese)
-    assert heatmap_values(english) == heatmap_values(chinese)
+    # assert_equal counts NaN (a cell of J not computed yet) as equal to NaN.
+    np.testing.assert_equal(heatmap_values(english), heatmap_values(chinese))
 
 
 def heatmap_values(at) -> list[list]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from i18n import LANGUAGES, catalog, translate
 from lessons.accumulate import accumulation_lesson
 from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
+from lessons.jacobian import jacobian_lesson, jacobian_step
 from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError, parse_vector
 from lessons.scalar import scalar_lesson
@@ -118,6 +119,21 @@ def test_accumulation_lesson_on_anything(text, calls):
         assert len(lesson.after_each_call) == calls
         assert torch.count_nonzero(lesson.after_zero) == 0
         assert lesson.after_zero_grad is None
+
+
+# Fewer examples: a valid input runs up to 32 backward passes, 32 jvp calls and three
+# batched Jacobians.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text, st.sampled_from(sorted(VECTOR_FUNCTIONS)), st.integers(-3, MAX_LENGTH + 3))
+def test_jacobian_lesson_on_anything(text, name, step):
+    lesson = result_or_readable_error(jacobian_lesson, text, name)
+    if lesson is not None:
+        view = result_or_readable_error(jacobian_step, lesson, step)
+        assert (view is None) == (not 0 <= step <= lesson.steps)
+        assert (lesson.reverse_passes, lesson.forward_passes) == lesson.shape
+        scale = max(1.0, lesson.batched.abs().max().item())
+        assert lesson.batched_vs_jacrev <= 1e-5 * scale
+        assert lesson.columns_vs_jacfwd <= 1e-5 * scale
 
 
 @pytest.mark.parametrize("text", ["1e309", "-1e309", "1" * 400, "inf", "NaN", "+Infinity"])

@@ -34,6 +34,8 @@ CASES = [
             "playground_preset": "one_hot",
         },
     ),
+    ("jacobian", "en", {}),
+    ("jacobian", "zh", {"jacobian_x": "0.5 -1 2", "jacobian_fn": "softmax", "jacobian_step": 3}),
 ]
 
 

@@ -19,6 +19,7 @@ LESSONS = (
     LessonPage("nonscalar", ":material/looks_two:"),
     LessonPage("vjp", ":material/looks_3:"),
     LessonPage("accumulate", ":material/looks_4:"),
+    LessonPage("jacobian", ":material/looks_5:"),
 )
 # Open-ended pages where the learner brings the function or the answer.
 PRACTICE: tuple[LessonPage, ...] = (LessonPage("playground", ":material/draw:"),)

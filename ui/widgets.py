@@ -35,10 +35,11 @@ def vector_input(
     )
 
 
-def function_picker(t: Translator, key: str, names: list[str]) -> str:
+def function_picker(t: Translator, key: str, names: list[str], default: str | None = None) -> str:
     return st.selectbox(
         t("common.function_label"),
         names,
+        index=names.index(default) if default else 0,
         key=key,
         format_func=lambda name: t(f"functions.{name}"),
         persist_state="session",
@@ -114,8 +115,11 @@ def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str)
         st.dataframe(table, width="stretch")
 
 
-def show_jacobian(t: Translator, jacobian: np.ndarray, title_key: str, key: str) -> None:
-    figure = jacobian_figure(jacobian, axis_titles(t, title_key))
+def show_jacobian(
+    t: Translator, jacobian: np.ndarray, title_key: str, key: str, **marks: float | None
+) -> None:
+    """`marks`: jacobian_figure's current_row, current_column and colour limit."""
+    figure = jacobian_figure(jacobian, axis_titles(t, title_key), **marks)
     show_matrix(t, figure, matrix_table(jacobian), key)
 
 

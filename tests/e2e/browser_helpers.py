@@ -43,6 +43,7 @@ PAGES = (
     PageSpec("nonscalar", charts=1),  # the Jacobian
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
     PageSpec("accumulate", charts=0),
+    PageSpec("jacobian", charts=3),  # rows so far, columns so far, the batched J
 )
 LESSONS = PAGES[1:]
 # Pages in the sidebar's Practice section; tests/e2e/test_playground.py covers them.

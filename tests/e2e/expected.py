@@ -3,6 +3,7 @@ function; torch only formats them, exactly as the pages print tensors."""
 
 import torch
 
+from lessons.functions import linear_matrix
 from lessons.vjp import PRESETS
 
 DEFAULT_X = (1, 2, 3)  # every lesson page starts with x = 1, 2, 3
@@ -12,7 +13,8 @@ ACCUMULATE_CALLS = 2  # the /accumulate slider's default
 
 def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = None) -> str:
     """x.grad as `page` prints it. scalar: y = 2·xᵀx, so 4x. nonscalar: y = x*x with v =
-    ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call."""
+    ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call.
+    jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -21,6 +23,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = [2 * vj * xj for xj, vj in zip(x, v or [1] * len(x), strict=True)]
     elif page == "accumulate":
         grad = [4 * ACCUMULATE_CALLS * xj for xj in x]
+    elif page == "jacobian":
+        grad = linear_matrix(len(x))[0].tolist()
     else:
         raise ValueError(f"no gradient on page {page!r}")
     return str(torch.tensor(grad, dtype=torch.float32))

@@ -1,0 +1,189 @@
+"""What backward() costs on this machine, now: a small benchmark with a hard bound on its work.
+
+The function measured is y = tanh(A x): A is an m x n matrix of seeded Gaussian entries
+scaled by 1/√n, x a seeded Gaussian vector. One dense product and one element-wise op:
+a forward pass is cheap and every entry of J is non-zero. For each shape it times
+
+- `forward`: y = f(x), recording the graph;
+- `one_vjp`: one backward pass through that graph, vᵀJ for one v;
+- `vjp_loop`: m backward passes, v = e₁ … e_m, i.e. all of J row by row;
+- `jacrev`: all of J in one batched reverse-mode call (`torch.func.jacrev`);
+- `jacfwd`: all of J in one batched forward-mode call (`torch.func.jacfwd`).
+
+Each time is the best of a few runs. The bound: sizes n = m = 4, 8, 16, … stop at
+max_size, or as soon as the next size is predicted (from the time the previous size took)
+not to fit in the budget with a wide (m ≪ n) and a tall (m ≫ n) shape after it; those two
+are measured at the largest size reached, if they fit. Once the budget is spent, no method
+is run again: a misjudged size can overrun it by at most one run of each method.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.func import jacfwd, jacrev
+
+METHODS = ("forward", "one_vjp", "vjp_loop", "jacrev", "jacfwd")
+MIN_SIZE = 4
+MAX_SIZE = 1024
+MAX_BUDGET = 4.0  # seconds, for the whole measurement
+MAX_REPEATS = 5
+DEFAULT_REPEATS = 3
+NARROW = 4  # the short side of the wide and the tall shape
+SEED = 0
+# Doubling n = m multiplies a size's time by the growth seen from the previous size, kept
+# between 2 (linear) and 8 (the m-VJP loop: m passes of O(m·n) work, so cubic).
+MIN_GROWTH, MAX_GROWTH = 2.0, 8.0
+# A size is started only if there is room for it and, after it, its wide and tall shapes
+# (together no dearer than the square one: the wide one makes only NARROW passes).
+SHAPES_PER_SIZE = 2
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Best seconds of each method for one shape of A (m x n)."""
+
+    m: int
+    n: int
+    forward: float
+    one_vjp: float
+    vjp_loop: float
+    jacrev: float
+    jacfwd: float
+
+    def seconds(self, method: str) -> float:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}")
+        return getattr(self, method)
+
+    def relative(self, method: str) -> float:
+        """This method's time in forward passes."""
+        return self.seconds(method) / self.forward
+
+
+@dataclass(frozen=True)
+class CostMeasurement:
+    square: tuple[Timing, ...]  # n = m, growing
+    wide: Timing | None  # m = NARROW, n = the largest square size; None if not measured
+    tall: Timing | None  # m = the largest square size, n = NARROW
+    budget: float
+    max_size: int
+    elapsed: float  # seconds the whole measurement took
+
+    @property
+    def largest(self) -> Timing:
+        return self.square[-1]
+
+    def growth(self, method: str) -> float:
+        """How many times longer the method took at the largest size than at the smallest."""
+        return self.largest.seconds(method) / self.square[0].seconds(method)
+
+    @property
+    def reached_max_size(self) -> bool:
+        return self.largest.n == self.max_size
+
+
+def measure_cost(
+    budget: float = MAX_BUDGET,
+    max_size: int = MAX_SIZE,
+    repeats: int = DEFAULT_REPEATS,
+    progress: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> CostMeasurement:
+    """Measure growing sizes until the budget (seconds) or max_size stops it.
+
+    `progress(fraction)` is told how much of the budget has been used after each shape."""
+    if not 0 < budget <= MAX_BUDGET:
+        raise ValueError(f"budget must be in (0, {MAX_BUDGET}] seconds, not {budget}")
+    if not MIN_SIZE <= max_size <= MAX_SIZE:
+        raise ValueError(f"max_size must be in [{MIN_SIZE}, {MAX_SIZE}], not {max_size}")
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise ValueError(f"repeats must be in [1, {MAX_REPEATS}], not {repeats}")
+    _warm_up()
+    start = clock()
+    deadline = start + budget
+
+    def measured(m: int, n: int) -> tuple[Timing, float]:
+        began = clock()
+        timing = _time_shape(m, n, repeats, deadline, clock)
+        if progress:
+            progress(min((clock() - start) / budget, 1.0))
+        return timing, clock() - began
+
+    square, spent = [], [0.0]
+    for size in _sizes(max_size):
+        if square and clock() + SHAPES_PER_SIZE * _predicted(spent) > deadline:
+            break
+        timing, seconds = measured(size, size)
+        square.append(timing)
+        spent.append(seconds)
+    largest = square[-1].n
+    wide = tall = None
+    if largest > NARROW and clock() + spent[-1] <= deadline:
+        wide, _ = measured(NARROW, largest)
+    if largest > NARROW and clock() + spent[-1] <= deadline:
+        tall, _ = measured(largest, NARROW)
+    if progress:
+        progress(1.0)
+    return CostMeasurement(tuple(square), wide, tall, budget, max_size, clock() - start)
+
+
+def _predicted(spent: list[float]) -> float:
+    """Seconds the next size will take, from the last two sizes' (the first is 0)."""
+    previous, last = spent[-2:]
+    growth = last / previous if previous else MAX_GROWTH
+    return last * min(max(growth, MIN_GROWTH), MAX_GROWTH)
+
+
+def _warm_up() -> None:
+    """The first torch.func calls in a process load their machinery (seconds, once) and the
+    first run of each op is slower: not a cost of differentiation, so one untimed round of
+    every method at the smallest shape comes before the clock starts."""
+    _time_shape(MIN_SIZE, MIN_SIZE, 1, math.inf, time.perf_counter)
+
+
+def _sizes(max_size: int) -> list[int]:
+    return [MIN_SIZE * 2**k for k in range(int(math.log2(max_size // MIN_SIZE)) + 1)]
+
+
+def _time_shape(
+    m: int, n: int, repeats: int, deadline: float, clock: Callable[[], float]
+) -> Timing:
+    generator = torch.Generator().manual_seed(SEED)
+    A = torch.randn(m, n, generator=generator) / math.sqrt(n)
+    x = torch.randn(n, generator=generator, requires_grad=True)
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(A @ x)
+
+    y = f(x)
+    eye = torch.eye(m)
+
+    def vjp(v: torch.Tensor) -> torch.Tensor:
+        return torch.autograd.grad(y, x, v, retain_graph=True)[0]
+
+    actions = {
+        "forward": lambda: f(x),
+        "one_vjp": lambda: vjp(eye[0]),
+        "vjp_loop": lambda: [vjp(v) for v in eye],
+        "jacrev": lambda: jacrev(f)(x.detach()),
+        "jacfwd": lambda: jacfwd(f)(x.detach()),
+    }
+    best = {name: _best_time(action, repeats, deadline, clock) for name, action in actions.items()}
+    return Timing(m, n, **best)
+
+
+def _best_time(
+    action: Callable[[], object], repeats: int, deadline: float, clock: Callable[[], float]
+) -> float:
+    """The shortest of up to `repeats` runs; no further run once the deadline has passed."""
+    times = []
+    for _ in range(repeats):
+        began = clock()
+        action()
+        times.append(clock() - began)
+        if clock() > deadline:
+            break
+    return min(times)

@@ -1,0 +1,207 @@
+"""Lesson 5: the whole Jacobian, one product at a time.
+
+Reverse mode: `y.backward(v)` with v = eᵢ is row i of J, so J takes m passes (one per
+output). Forward mode: `torch.func.jvp` with u = eⱼ is column j, so J takes n passes (one
+per input). `vmap` batches the m products into one call; `jacrev`/`jacfwd` are torch's own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch.func import jacfwd, jacrev, jvp, vjp, vmap
+
+from lessons.functions import VECTOR_FUNCTIONS, expression_source
+from lessons.parsing import InputError, parse_vector
+from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
+
+# What the copyable program runs for the batched J, shown on the page as it stands.
+BATCHED_CODE = ("_, pullback = vjp(f, x.detach())", "(J,) = vmap(pullback)(torch.eye(len(y)))")
+
+
+@dataclass(frozen=True)
+class JacobianLesson:
+    x: Tensor
+    y: Tensor
+    rows: tuple[Tensor, ...]  # x.grad after y.backward(eᵢ), i = 1 … m
+    columns: tuple[Tensor, ...]  # the JVP with u = eⱼ, j = 1 … n
+    batched: Tensor  # all m VJPs in one vmap call
+    jacrev: Tensor
+    jacfwd: Tensor
+    loop_vs_batched: float  # max |stacked rows - batched|
+    batched_vs_jacrev: float
+    columns_vs_jacfwd: float  # max |stacked columns - jacfwd|
+    batched_vs_jacfwd: float
+    reverse_passes: int  # times a gradient reached x while the rows were built
+    forward_passes: int  # times f ran inside jvp while the columns were built
+    setup: tuple[str, ...]  # code that rebuilds x and the function's constants
+    expression: str
+    latex: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.columns)
+
+    @property
+    def steps(self) -> int:
+        """Passes until both modes are done: the slower mode's count."""
+        return max(self.shape)
+
+
+@dataclass(frozen=True)
+class JacobianStep:
+    """What both modes have built after `step` passes each."""
+
+    step: int
+    reverse_done: int  # rows filled: min(step, m)
+    forward_done: int  # columns filled: min(step, n)
+    reverse_partial: Tensor  # m x n: the filled rows, NaN where no pass has run yet
+    forward_partial: Tensor  # m x n: the filled columns, NaN elsewhere
+    current_row: int | None  # 1-based row this step filled; None once reverse is done
+    current_column: int | None
+    program: Program
+
+
+def jacobian_lesson(x_text: str, function_name: str) -> JacobianLesson:
+    function = VECTOR_FUNCTIONS[function_name]
+    values = parse_vector(x_text)
+    constants = function.constants(len(values))
+
+    def f(x: Tensor) -> Tensor:
+        return function.compute(x, **constants)
+
+    x = leaf(values)
+    y = f(x)
+    rows, reverse_passes = _rows_by_backward(x, y)
+    columns, forward_passes = _columns_by_jvp(f, x.detach())
+    _, pullback = vjp(f, x.detach())
+    (batched,) = vmap(pullback)(torch.eye(y.numel()))
+    by_jacrev = jacrev(f)(x.detach())
+    by_jacfwd = jacfwd(f)(x.detach())
+    return JacobianLesson(
+        x=x.detach(),
+        y=y.detach(),
+        rows=rows,
+        columns=columns,
+        batched=batched,
+        jacrev=by_jacrev,
+        jacfwd=by_jacfwd,
+        loop_vs_batched=_max_abs_diff(torch.stack(rows), batched),
+        batched_vs_jacrev=_max_abs_diff(batched, by_jacrev),
+        columns_vs_jacfwd=_max_abs_diff(torch.stack(columns, dim=1), by_jacfwd),
+        batched_vs_jacfwd=_max_abs_diff(batched, by_jacfwd),
+        reverse_passes=reverse_passes,
+        forward_passes=forward_passes,
+        setup=(
+            f"x = {leaf_literal(values)}",
+            *(f"{name} = {tensor_literal(value)}" for name, value in constants.items()),
+        ),
+        expression=expression_source(function.compute),
+        latex=function.latex,
+    )
+
+
+def _rows_by_backward(x: Tensor, y: Tensor) -> tuple[tuple[Tensor, ...], int]:
+    """Row i of J is x.grad after y.backward(eᵢ); a hook on x counts the passes."""
+    passes = []
+    hook = x.register_hook(passes.append)  # returns None: the gradient is left as it is
+    rows = []
+    for i in range(y.numel()):
+        x.grad = None
+        y.backward(_one_hot(i, y), retain_graph=True)
+        rows.append(x.grad)
+    hook.remove()
+    return tuple(rows), len(passes)
+
+
+def _columns_by_jvp(f: Callable[[Tensor], Tensor], x: Tensor) -> tuple[tuple[Tensor, ...], int]:
+    """Column j of J is the JVP with u = eⱼ; counting f's runs counts the passes."""
+    runs = []
+
+    def counted(x: Tensor) -> Tensor:
+        runs.append(1)
+        return f(x)
+
+    columns = tuple(jvp(counted, (x,), (_one_hot(j, x),))[1] for j in range(x.numel()))
+    return columns, len(runs)
+
+
+def _one_hot(index: int, like: Tensor) -> Tensor:
+    e = torch.zeros_like(like)
+    e[index] = 1
+    return e
+
+
+def _max_abs_diff(a: Tensor, b: Tensor) -> float:
+    return (a - b).abs().max().item()
+
+
+def jacobian_step(lesson: JacobianLesson, step: int, language: str = "en") -> JacobianStep:
+    """Both modes after `step` passes each, and the program that prints it."""
+    m, n = lesson.shape
+    if not 0 <= step <= lesson.steps:
+        raise InputError("step_out_of_range", {"step": step, "limit": lesson.steps})
+    reverse_done, forward_done = min(step, m), min(step, n)
+    reverse_partial = torch.full((m, n), torch.nan)
+    forward_partial = torch.full((m, n), torch.nan)
+    if reverse_done:
+        reverse_partial[:reverse_done] = torch.stack(lesson.rows[:reverse_done])
+    if forward_done:
+        forward_partial[:, :forward_done] = torch.stack(lesson.columns[:forward_done], dim=1)
+    return JacobianStep(
+        step=step,
+        reverse_done=reverse_done,
+        forward_done=forward_done,
+        reverse_partial=reverse_partial,
+        forward_partial=forward_partial,
+        current_row=step if 1 <= step <= m else None,
+        current_column=step if 1 <= step <= n else None,
+        program=_program(lesson, reverse_done, forward_done, language),
+    )
+
+
+def _program(lesson: JacobianLesson, rows: int, columns: int, language: str) -> Program:
+    writer = ProgramWriter(language)
+    writer.code("from torch.func import jacfwd, jacrev, jvp, vjp, vmap", "")
+    writer.code(*lesson.setup, "", "", "def f(x):", f"    return {lesson.expression}", "", "")
+    writer.code("y = f(x)")
+    if rows:
+        writer.comment("jacobian_rows", done=rows, m=lesson.shape[0])
+        reverse = ("v = torch.zeros_like(y)", "v[i] = 1", "x.grad = None")
+        reverse += ("y.backward(v, retain_graph=True)",)
+        _write_passes(writer, "row", "i", reverse, "x.grad", lesson.rows[:rows])
+    if columns:
+        writer.comment("jacobian_columns", done=columns, n=lesson.shape[1])
+        forward = ("u = torch.zeros_like(x)", "u[j] = 1", "_, column = jvp(f, (x.detach(),), (u,))")
+        _write_passes(writer, "column", "j", forward, "column", lesson.columns[:columns])
+    writer.comment("jacobian_batched")
+    writer.code(*BATCHED_CODE)
+    writer.show("J =", "J", lesson.batched)
+    writer.comment("jacobian_check")
+    writer.show(
+        "max |J - jacrev| =",
+        "(J - jacrev(f)(x.detach())).abs().max().item()",
+        lesson.batched_vs_jacrev,
+    )
+    writer.show(
+        "max |J - jacfwd| =",
+        "(J - jacfwd(f)(x.detach())).abs().max().item()",
+        lesson.batched_vs_jacfwd,
+    )
+    return writer.finish()
+
+
+def _write_passes(
+    writer: ProgramWriter,
+    name: str,
+    index: str,
+    body: tuple[str, ...],
+    printed: str,
+    results: tuple[Tensor, ...],
+) -> None:
+    """A loop of passes that prints `name k: result` for k = 1, 2, …"""
+    writer.code(f"for {index} in range({len(results)}):", *(f"    {line}" for line in body))
+    writer.code(f'    print(f"{name} {{{index} + 1}}:", {printed})')
+    for k, result in enumerate(results, start=1):
+        writer.prints(f"{name} {k}:", result)

@@ -1,0 +1,185 @@
+"""Lesson 5: J row by row from backward(eᵢ), column by column from jvp(eⱼ), and batched."""
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+from torch.autograd.functional import jacobian
+
+from charts import AxisTitles, jacobian_figure
+from i18n import catalog
+from lessons.functions import VECTOR_FUNCTIONS, linear_matrix
+from lessons.jacobian import jacobian_lesson, jacobian_step
+from lessons.parsing import InputError
+from tests.helpers import code_blocks, decode, open_page, plotly_specs, program_and_output, texts
+
+X = "0.5, -1, 2, 3"
+
+
+@pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
+def test_rows_columns_and_batched_j_are_all_the_jacobian(name):
+    lesson = jacobian_lesson(X, name)
+    function = VECTOR_FUNCTIONS[name]
+    x = torch.tensor([0.5, -1.0, 2.0, 3.0])
+    constants = function.constants(4)
+    expected = function.jacobian(x, **constants)
+    reference = jacobian(lambda x: function.compute(x, **constants), x)
+    m, n = expected.shape
+    assert lesson.shape == (m, n)
+    assert [tuple(row.shape) for row in lesson.rows] == [(n,)] * m
+    assert [tuple(column.shape) for column in lesson.columns] == [(m,)] * n
+    torch.testing.assert_close(torch.stack(lesson.rows), expected)
+    torch.testing.assert_close(torch.stack(lesson.columns, dim=1), expected)
+    torch.testing.assert_close(lesson.batched, reference)
+    # Row by row equals jacrev, column by column equals jacfwd, the loop equals the batch.
+    torch.testing.assert_close(torch.stack(lesson.rows), lesson.jacrev)
+    torch.testing.assert_close(torch.stack(lesson.columns, dim=1), lesson.jacfwd)
+    assert lesson.loop_vs_batched == (torch.stack(lesson.rows) - lesson.batched).abs().max()
+    assert lesson.batched_vs_jacrev == (lesson.batched - lesson.jacrev).abs().max()
+    assert lesson.batched_vs_jacfwd == (lesson.batched - lesson.jacfwd).abs().max()
+    assert max(lesson.loop_vs_batched, lesson.columns_vs_jacfwd) <= 1e-6
+
+
+@pytest.mark.parametrize(("x", "m", "n"), [("1, 2, 3", 2, 3), ("1 2 3 4 5 6 7", 2, 7), ("4", 2, 1)])
+def test_reverse_mode_counts_one_pass_per_output_forward_one_per_input(x, m, n):
+    lesson = jacobian_lesson(x, "linear")
+    assert (lesson.reverse_passes, lesson.forward_passes) == (m, n)
+    assert lesson.steps == max(m, n)
+    np.testing.assert_array_equal(lesson.batched.numpy(), linear_matrix(n).numpy())
+
+
+def test_passes_are_counted_for_a_square_jacobian_too():
+    lesson = jacobian_lesson("1, 2, 3, 4", "softmax")
+    assert (lesson.reverse_passes, lesson.forward_passes) == (4, 4)
+
+
+def test_each_step_fills_one_more_row_and_one_more_column():
+    lesson = jacobian_lesson("1, 2, 3", "linear")
+    A = linear_matrix(3)
+    steps = [jacobian_step(lesson, step) for step in range(4)]
+    assert [(s.reverse_done, s.forward_done) for s in steps] == [(0, 0), (1, 1), (2, 2), (2, 3)]
+    assert [s.current_row for s in steps] == [None, 1, 2, None]
+    assert [s.current_column for s in steps] == [None, 1, 2, 3]
+    for s in steps:
+        rows, columns = s.reverse_done, s.forward_done
+        np.testing.assert_array_equal(s.reverse_partial[:rows].numpy(), A[:rows].numpy())
+        assert s.reverse_partial[rows:].isnan().all()
+        np.testing.assert_array_equal(s.forward_partial[:, :columns].numpy(), A[:, :columns])
+        assert s.forward_partial[:, columns:].isnan().all()
+
+
+@pytest.mark.parametrize("step", [-1, 4])
+def test_a_step_outside_the_passes_is_refused(step):
+    lesson = jacobian_lesson("1, 2, 3", "linear")
+    with pytest.raises(InputError) as caught:
+        jacobian_step(lesson, step)
+    assert (caught.value.code, caught.value.params) == (
+        "step_out_of_range",
+        {"step": step, "limit": 3},
+    )
+
+
+def test_the_program_prints_the_rows_and_columns_run_so_far():
+    lesson = jacobian_lesson("1, 2, 3", "cumulative_sum")
+    output = jacobian_step(lesson, 2).program.output.splitlines()
+    assert output[:4] == [
+        "row 1: tensor([1., 0., 0.])",
+        "row 2: tensor([1., 1., 0.])",
+        "column 1: tensor([1., 1., 1.])",
+        "column 2: tensor([0., 1., 1.])",
+    ]
+    assert output[-2:] == ["max |J - jacrev| = 0.0", "max |J - jacfwd| = 0.0"]
+    assert "for i in range(2):" in jacobian_step(lesson, 2).program.code
+    assert "for i in range" not in jacobian_step(lesson, 0).program.code
+
+
+# --- the chart --------------------------------------------------------------------------
+
+TITLES = AxisTitles("J", "rows", "columns")
+
+
+def test_a_jacobian_being_built_keeps_nan_cells_blank_and_frames_the_current_row():
+    partial = np.array([[1.0, -2.0, 0.5], [np.nan, np.nan, np.nan]])
+    figure = jacobian_figure(partial, TITLES, current_row=1, limit=4.0)
+    (heatmap,) = figure.data
+    np.testing.assert_array_equal(heatmap.z, partial)
+    assert heatmap.hoverongaps is False
+    assert (heatmap.zmin, heatmap.zmax) == (-4.0, 4.0)
+    (frame,) = figure.layout.shapes
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (-0.5, 2.5, -0.5, 0.5)
+
+
+def test_the_current_column_is_framed_top_to_bottom():
+    figure = jacobian_figure(np.full((3, 2), np.nan), TITLES, current_column=2)
+    (frame,) = figure.layout.shapes
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (0.5, 1.5, -0.5, 2.5)
+    assert isinstance(figure.data[0], go.Heatmap) and figure.data[0].zmin is None
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def heatmaps(at) -> list[np.ndarray]:
+    """Rows so far, columns so far, the batched J (and nothing else until measured)."""
+    return [decode(spec["data"][0]["z"]) for spec in plotly_specs(at)]
+
+
+def frames(at) -> list[list[dict]]:
+    return [spec["layout"].get("shapes", []) for spec in plotly_specs(at)]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_slider_fills_j_row_by_row_and_column_by_column(language):
+    at = open_page("jacobian", language)
+    at.text_input(key="jacobian_x").set_value("1, 2, 3, 4").run()
+    A = linear_matrix(4).numpy()
+    words = catalog(language)
+    for step in range(5):
+        at.slider(key="jacobian_step").set_value(step).run()
+        rows, columns, full = heatmaps(at)
+        filled_rows, filled_columns = min(step, 2), step
+        np.testing.assert_array_equal(rows[:filled_rows], A[:filled_rows])
+        assert np.isnan(rows[filled_rows:]).all()
+        np.testing.assert_array_equal(columns[:, :filled_columns], A[:, :filled_columns])
+        assert np.isnan(columns[:, filled_columns:]).all()
+        np.testing.assert_array_equal(full, A)
+        row_frame, column_frame, _ = frames(at)
+        assert len(row_frame) == (1 if 1 <= step <= 2 else 0)
+        assert len(column_frame) == (1 if step else 0)
+        assert words["jacobian.reverse_heading"].format(done=filled_rows, m=2) in texts(at)
+    # Reverse mode was done after 2 passes; pass 4 filled forward mode's last column.
+    shown = texts(at)
+    assert words["jacobian.reverse_finished"].format(m=2) in shown
+    assert words["jacobian.column_now"].format(j=4, e="e₄") in shown
+    assert words["jacobian.forward_finished"].format(n=4) not in shown
+    assert [metric.value for metric in at.metric] == ["0", "0", "0", "2", "4"]
+    assert words["jacobian.rule_reverse"].format(m=2, n=4) in shown
+
+
+def test_the_result_shows_the_row_and_the_column_of_the_current_pass():
+    at = open_page("jacobian")
+    at.text_input(key="jacobian_x").set_value("0, 1, 2")
+    at.selectbox(key="jacobian_fn").set_value("softmax").run()
+    at.slider(key="jacobian_step").set_value(2).run()
+    J = torch.func.jacrev(lambda x: torch.softmax(x, dim=0))(torch.tensor([0.0, 1.0, 2.0]))
+    row, column = (block for block in code_blocks(at) if block.startswith("tensor("))
+    assert row == str(J[1]) and column == str(J[:, 1])
+    assert catalog("en")["jacobian.rule_equal"].format(m=3, n=3) in texts(at)
+
+
+def test_forward_mode_is_called_cheaper_when_outputs_outnumber_inputs():
+    at = open_page("jacobian")
+    at.text_input(key="jacobian_x").set_value("1.5").run()
+    assert catalog("en")["jacobian.rule_forward"].format(m=2, n=1) in texts(at)
+    assert at.slider(key="jacobian_step").max == 2
+
+
+def test_the_program_follows_the_slider():
+    at = open_page("jacobian", "zh")
+    at.slider(key="jacobian_step").set_value(3).run()
+    code, output = program_and_output(at)
+    assert "for i in range(2):" in code and "for j in range(3):" in code
+    assert output.count("row ") == 2 and output.count("column ") == 3
+    assert math.isclose(float(output.splitlines()[-1].split("= ")[-1]), 0.0)
