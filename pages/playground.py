@@ -6,7 +6,7 @@ from lessons.expression import (
     ALLOWED_TORCH_FUNCTIONS,
     MAX_INPUTS,
 )
-from lessons.playground import playground_lesson
+from lessons.playground import MAX_JACOBIAN_ROWS, playground_lesson
 from ui.playground import (
     EXAMPLE_KEY,
     EXAMPLES,
@@ -107,8 +107,12 @@ if lesson:
         st.info(t("playground.no_graph", name=name), icon=":material/info:")
 
     st.subheader(t("playground.step_jacobian"), divider="gray")
-    st.markdown(t("playground.jacobian_intro", name=name))
-    show_jacobians(t, lesson)
+    if lesson.y.numel() <= MAX_JACOBIAN_ROWS:
+        st.markdown(t("playground.jacobian_intro", name=name))
+        show_jacobians(t, lesson)
+    else:
+        count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
+        st.info(t("playground.jacobian_too_tall", name=name, count=count, limit=limit))
 
     show_program(t, lesson.program)
 

@@ -243,7 +243,7 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
         title = t("playground.jacobian_chart", name=name, input=item.name)
         jacobian = item.jacobian.numpy()
         weighted, sums = item.weighted_rows.numpy(), item.column_sums.numpy()
-        sums_label = t("playground.sums", input=item.name)
+        sums_label = f"{item.name}.grad"  # code: the same in every language
         with tab:
             figure = jacobian_figure(jacobian, AxisTitles(title, rows, columns), labels)
             show_matrix(t, figure, matrix_table(jacobian, labels), f"{PAGE}_jacobian_{number}")
