@@ -101,8 +101,11 @@ if lesson:
         st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
     if lesson.steps:
         number = step_picker(t, lesson)
-        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
-        show_step(t, lesson, number)
+        # Side by side, so the highlighted node and its numbers are seen together.
+        graph_column, step_column = st.columns([3, 2])
+        graph_column.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        with step_column:
+            show_step(t, lesson, number)
     else:
         st.info(t("playground.no_graph", name=name), icon=":material/info:")
 
