@@ -20,6 +20,9 @@ from lessons.vjp import VectorChoice, vector
 
 TensorValues = tuple[float, ...] | tuple[tuple[float, ...], ...]
 RESULT_NAMES = ("y", "out", "result")  # the name of a last line without one: the first free
+# Jacobians cost one backward pass per entry of y (batched), and a heatmap taller than
+# this is no longer readable: beyond it the page shows the gradients without them.
+MAX_JACOBIAN_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,10 @@ class InputResult:
     value: Tensor
     grad: Tensor | None  # None when backward() never reached it: it is not in the graph
     labels: tuple[str, ...]  # its entries in flattened order: W[0,0], W[0,1], …
-    jacobian: Tensor  # m x n: row i is y's i-th entry, column j this input's j-th entry
-    weighted_rows: Tensor  # diag(v)·J: row i times v_i
-    column_sums: Tensor  # the sums of the weighted rows, vᵀJ; equal to grad, flattened
+    # None when y has more than MAX_JACOBIAN_ROWS entries:
+    jacobian: Tensor | None  # m x n: row i is y's i-th entry, column j this input's j-th
+    weighted_rows: Tensor | None  # diag(v)·J: row i times v_i
+    column_sums: Tensor | None  # the sums of the weighted rows, vᵀJ; equal to grad, flattened
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,6 @@ class PlaygroundLesson:
     graph: Graph
     steps: tuple[Step, ...]  # the engine's order, with the gradients in and out
     program: Program
-
-    @property
-    def single(self) -> bool:
-        return self.y.numel() == 1
 
 
 def playground_lesson(
@@ -79,9 +79,13 @@ def playground_lesson(
         writer.show(f"{name}.grad =", f"{name}.grad", leaf.grad)
 
     weights = v.reshape(-1) if v is not None else torch.ones(y.numel())
+    if y.numel() <= MAX_JACOBIAN_ROWS:
+        jacobians = _jacobians(script, leaves)
+    else:
+        jacobians = (None,) * len(leaves)
     results = tuple(
         _input_result(name, leaf, matrix, weights)
-        for (name, leaf), matrix in zip(leaves.items(), _jacobians(script, leaves), strict=True)
+        for (name, leaf), matrix in zip(leaves.items(), jacobians, strict=True)
     )
     return PlaygroundLesson(
         inputs=results,
@@ -179,15 +183,16 @@ def _jacobians(script: Script, leaves: Mapping[str, Tensor]) -> tuple[Tensor, ..
         return evaluate(script, dict(zip(names, tensors, strict=True))).y
 
     detached = tuple(leaf.detach() for leaf in leaves.values())
+    # vectorize: all rows in one batched backward pass instead of one pass per row.
+    matrices = jacobian(function, detached, vectorize=True)
     # Each has shape y.shape + input.shape; flattened, rows are y's entries.
     return tuple(
-        matrix.reshape(-1, leaf.numel())
-        for matrix, leaf in zip(jacobian(function, detached), detached, strict=True)
+        matrix.reshape(-1, leaf.numel()) for matrix, leaf in zip(matrices, detached, strict=True)
     )
 
 
-def _input_result(name: str, leaf: Tensor, matrix: Tensor, weights: Tensor) -> InputResult:
-    weighted_rows = weights[:, None] * matrix
+def _input_result(name: str, leaf: Tensor, matrix: Tensor | None, weights: Tensor) -> InputResult:
+    weighted_rows = None if matrix is None else weights[:, None] * matrix
     return InputResult(
         name=name,
         value=leaf.detach(),
@@ -195,5 +200,5 @@ def _input_result(name: str, leaf: Tensor, matrix: Tensor, weights: Tensor) -> I
         labels=entry_labels(name, leaf.shape),
         jacobian=matrix,
         weighted_rows=weighted_rows,
-        column_sums=weighted_rows.sum(dim=0),
+        column_sums=None if weighted_rows is None else weighted_rows.sum(dim=0),
     )

@@ -199,14 +199,13 @@ def vector(choice: VectorChoice, y: Tensor, name: str = "y") -> tuple[Tensor, tu
         case "one_hot":
             if not 1 <= choice.index <= m:
                 raise InputError("index_out_of_range", {"index": choice.index, "m": m})
-            if y.dim() == 1:
-                v = torch.zeros_like(y)
-                v[choice.index - 1] = 1
-                return v, (f"v = torch.zeros_like({name})", f"v[{choice.index - 1}] = 1")
-            # zeros_like would copy the strides of a transposed y, which view(-1) refuses.
-            v = torch.zeros(y.shape)
-            v.view(-1)[choice.index - 1] = 1
-            return v, (f"v = torch.zeros({name}.shape)", f"v.view(-1)[{choice.index - 1}] = 1")
+            # The index of that entry in y's own shape: v[4] for a vector, v[1, 0] for a matrix.
+            flat = torch.tensor(choice.index - 1)
+            position = tuple(int(i) for i in torch.unravel_index(flat, y.shape))
+            v = torch.zeros_like(y)
+            v[position] = 1
+            entry = ", ".join(map(str, position))
+            return v, (f"v = torch.zeros_like({name})", f"v[{entry}] = 1")
         case "random":
             if not 0 <= choice.seed <= MAX_SEED:
                 raise InputError("seed_out_of_range", {"seed": choice.seed, "limit": MAX_SEED})

@@ -21,6 +21,7 @@ from ui.playground import (
     link_from_fields,
     read_link_once,
     show_jacobians,
+    show_result,
     show_step,
     step_picker,
 )
@@ -30,7 +31,6 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_program,
-    show_torch_error,
     vector_picker,
 )
 
@@ -77,22 +77,7 @@ st.caption(t("playground.share"))
 st.subheader(t("playground.step_result"), divider="gray")
 lesson = run_lesson(t, playground_lesson, rows, expression, choice, t.language)
 if lesson:
-    name = lesson.result_name
-    st.code(lesson.code, language="python")
-    st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
-    st.code(str(lesson.y), language="text")
-    if not lesson.y.isfinite().all():
-        st.warning(t("playground.not_finite", name=name))
-    if lesson.backward_error is not None:
-        show_torch_error(t, lesson.backward_error)
-    if lesson.v is not None:
-        st.markdown(t("playground.v_used", name=name))
-        st.code(str(lesson.v), language="text")
-    elif lesson.backward_error is None:
-        st.markdown(t("playground.single", name=name))
-    st.markdown(t("playground.grads_heading"))
-    grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
-    st.code(grads, language="text")
+    show_result(t, lesson)
 
     st.subheader(t("playground.step_graph"), divider="gray")
     st.markdown(t("playground.graph_intro"))
@@ -101,13 +86,15 @@ if lesson:
         st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
     if lesson.steps:
         number = step_picker(t, lesson)
-        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
-        show_step(t, lesson, number)
+        # Side by side, so the highlighted node and its numbers are seen together.
+        graph_column, step_column = st.columns([3, 2])
+        graph_column.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        with step_column:
+            show_step(t, lesson, number)
     else:
-        st.info(t("playground.no_graph", name=name), icon=":material/info:")
+        st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
 
     st.subheader(t("playground.step_jacobian"), divider="gray")
-    st.markdown(t("playground.jacobian_intro", name=name))
     show_jacobians(t, lesson)
 
     show_program(t, lesson.program)

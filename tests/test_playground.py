@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from lessons.parsing import InputError
-from lessons.playground import entry_labels, playground_lesson
+from lessons.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
 from lessons.program import runtime_error
 from lessons.vjp import PRESETS, VectorChoice
 from tests.test_properties import assert_readable
@@ -233,3 +233,13 @@ def test_any_expression_gives_the_whole_lesson_or_a_readable_error(parts, choice
         if item.grad is not None:
             torch.testing.assert_close(item.column_sums, item.grad.reshape(-1))
     assert lesson.program.output.count("\n") >= len(lesson.inputs)
+
+
+def test_a_y_taller_than_the_limit_keeps_its_gradients_but_draws_no_jacobian():
+    x_text = ", ".join(str(value) for value in range(9))
+    lesson = playground_lesson((("x", x_text),), "torch.outer(x, x)", ONES)
+    assert lesson.y.numel() == 81 > MAX_JACOBIAN_ROWS
+    (item,) = lesson.inputs
+    assert item.jacobian is None and item.weighted_rows is None and item.column_sums is None
+    x = torch.arange(9.0)
+    assert torch.equal(item.grad, 2 * x.sum() * torch.ones(9))

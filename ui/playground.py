@@ -21,10 +21,10 @@ from charts import (
 from lessons.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
 from lessons.graph import Step, to_dot
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
-from lessons.playground import PlaygroundLesson
+from lessons.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.vjp import MAX_SEED, VectorChoice
 from ui.session import LANGUAGE_KEY, Translator
-from ui.widgets import show_matrix
+from ui.widgets import show_matrix, show_torch_error
 
 PAGE = "playground"
 EXPRESSION_KEY = "f"
@@ -233,9 +233,34 @@ def _kind(lesson: PlaygroundLesson, step: Step) -> str:
     return lesson.graph.nodes[step.node].kind
 
 
+def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
+    """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
+    name = lesson.result_name
+    st.code(lesson.code, language="python")
+    st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
+    st.code(str(lesson.y), language="text")
+    if not lesson.y.isfinite().all():
+        st.warning(t("playground.not_finite", name=name))
+    if lesson.backward_error is not None:
+        show_torch_error(t, lesson.backward_error)
+    if lesson.v is not None:
+        st.markdown(t("playground.v_used", name=name))
+        st.code(str(lesson.v), language="text")
+    elif lesson.backward_error is None:
+        st.markdown(t("playground.single", name=name))
+    st.markdown(t("playground.grads_heading"))
+    grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
+    st.code(grads, language="text")
+
+
 def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
     """One tab per input: its Jacobian, and the rows weighted by v above their sums."""
     name = lesson.result_name
+    if lesson.y.numel() > MAX_JACOBIAN_ROWS:
+        count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
+        st.info(t("playground.jacobian_too_tall", name=name, count=count, limit=limit))
+        return
+    st.markdown(t("playground.jacobian_intro", name=name))
     tabs = st.tabs([item.name for item in lesson.inputs])
     for number, (tab, item) in enumerate(zip(tabs, lesson.inputs, strict=True)):
         labels = EntryLabels(lesson.y_labels, item.labels)
@@ -243,7 +268,7 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
         title = t("playground.jacobian_chart", name=name, input=item.name)
         jacobian = item.jacobian.numpy()
         weighted, sums = item.weighted_rows.numpy(), item.column_sums.numpy()
-        sums_label = t("playground.sums", input=item.name)
+        sums_label = f"{item.name}.grad"  # code: the same in every language
         with tab:
             figure = jacobian_figure(jacobian, AxisTitles(title, rows, columns), labels)
             show_matrix(t, figure, matrix_table(jacobian, labels), f"{PAGE}_jacobian_{number}")
