@@ -1,5 +1,7 @@
 """Every page through Streamlit's AppTest, started from app.py as a visitor would."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -66,6 +68,14 @@ def test_home_links_every_lesson():
         (page, catalog("en")[f"nav.{page}"]) for page in (*LESSON_PAGES, *PRACTICE_PAGES)
     ]
     assert "streamlit run app.py" in code_blocks(at)[0]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_home_names_the_label_torchs_own_messages_are_shown_under(language):
+    # The label without its "(its own words)" remark, in either kind of bracket.
+    label = re.split(r"[(\uff08]", catalog(language)["common.torch_said"])[0].strip()
+    shown = " ".join(texts(open_page("home", language)).split())  # as Markdown joins lines
+    assert label and label in shown
 
 
 # --- scalar -----------------------------------------------------------------------------
