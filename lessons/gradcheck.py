@@ -117,7 +117,7 @@ def gradcheck_lesson(
     expression = expression_source(function.compute)
     step = float(f"1e-{exponent}")
     writer = ProgramWriter(language)
-    writer.code("def f(x):", f"    return {expression}", "", "")
+    writer.code("", "def f(x):", f"    return {expression}", "", "")
 
     x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
     function.compute(x).backward()

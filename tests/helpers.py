@@ -8,7 +8,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate")
+LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "graph", "gradcheck")
 ALL_PAGES = ("home", *LESSON_PAGES)
 
 

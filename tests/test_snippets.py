@@ -20,6 +20,18 @@ CASES = [
     ("vjp", "en", {"vjp_fn": "cumulative_sum", "vjp_preset": "one_hot"}),
     ("accumulate", "en", {}),
     ("accumulate", "zh", {"accumulate_x": "0.1, 0.2", "accumulate_calls": 4}),
+    ("graph", "zh", {"graph_x": "-2, 0.5, 1e3"}),
+    ("gradcheck", "en", {}),
+    (
+        "gradcheck",
+        "zh",
+        {
+            "gradcheck_x": "0.5 -1",
+            "gradcheck_fn": "two_dot",
+            "gradcheck_step": 3,
+            "gradcheck_bug": True,
+        },
+    ),
 ]
 
 
@@ -28,7 +40,7 @@ def set_widgets(at, settings):
     for key, value in settings.items():
         widget = next(
             w
-            for kind in ("text_input", "selectbox", "radio", "slider")
+            for kind in ("text_input", "selectbox", "radio", "slider", "select_slider", "toggle")
             for w in getattr(at, kind)
             if w.key == key
         )

@@ -19,6 +19,8 @@ LESSONS = (
     LessonPage("nonscalar", ":material/looks_two:"),
     LessonPage("vjp", ":material/looks_3:"),
     LessonPage("accumulate", ":material/looks_4:"),
+    LessonPage("graph", ":material/looks_6:"),
+    LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.
 PRACTICE: tuple[LessonPage, ...] = ()
