@@ -48,10 +48,10 @@ if lesson:
     with st.container(key="gradcheck_differences"):
         columns = st.columns(1 + len(lesson.at_step))
         columns[0].markdown(t("gradcheck.autograd_heading"))
-        columns[0].code(str(lesson.grad), language="text")
+        columns[0].code(str(lesson.grad), language="text", wrap_lines=True)
         for column, result in zip(columns[1:], lesson.at_step, strict=True):
             column.markdown(t("gradcheck.dtype_heading", dtype=result.dtype))
-            column.code(str(result.differences), language="text")
+            column.code(str(result.differences), language="text", wrap_lines=True)
             column.metric(t("gradcheck.error_metric"), f"{result.error:.3g}")
     with st.expander(t("common.table")):
         st.dataframe(
@@ -122,7 +122,7 @@ if lesson:
 
     st.subheader(t("gradcheck.step_custom"), divider="gray")
     st.markdown(t("gradcheck.custom_intro"))
-    st.code(lesson.square_source, language="python")
+    st.code(lesson.square_source, language="python", wrap_lines=True)
     with st.container(key="gradcheck_result"):
         st.markdown(t("gradcheck.square_grad"))
         st.code(str(lesson.square_grad), language="text")

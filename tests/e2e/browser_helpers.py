@@ -42,6 +42,8 @@ PAGES = (
     PageSpec("nonscalar", charts=1),  # the Jacobian
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
     PageSpec("accumulate", charts=0),
+    PageSpec("graph", charts=1),  # x.grad with and without detach()
+    PageSpec("gradcheck", charts=1),  # the error against h
 )
 LESSONS = PAGES[1:]
 PAGE = {spec.path: spec for spec in PAGES}
