@@ -1,10 +1,11 @@
-"""Lesson 6: check a gradient numerically — finite differences against autograd, the step
-size that balances truncation against round-off, and torch.autograd.gradcheck's verdict on
-an honest and on a deliberately wrong backward.
+"""Is this gradient right? Finite differences against autograd, the step size that
+balances truncation against round-off, and torch.autograd.gradcheck's verdict on an
+honest and on a deliberately wrong backward.
 """
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,7 @@ from lessons.functions import SCALAR_FUNCTIONS, expression_source
 from lessons.parsing import InputError, parse_vector
 from lessons.program import Caught, Program, ProgramWriter
 
+RealFunction = Callable[[Tensor], Tensor]
 # The learner's step size is h = 10^-k for one of these k.
 STEP_EXPONENTS = tuple(range(1, 15))
 DEFAULT_EXPONENT = 6  # gradcheck's own eps is 1e-6
@@ -91,7 +93,6 @@ class GradcheckLesson:
     at_step: tuple[StepResult, ...]  # one per dtype, in DTYPES order
     curves: tuple[ErrorCurve, ...]  # one per dtype and scheme
     verdict: bool  # torch.autograd.gradcheck on the chosen function
-    buggy: bool
     square_grad: Tensor  # x.grad through Square's own backward
     square_verdict: bool
     square_error: Caught | None  # what gradcheck raised about Square, None when it passed
@@ -148,7 +149,6 @@ def gradcheck_lesson(
         at_step=at_step,
         curves=_curves(function.compute, x, grad),
         verdict=verdict,
-        buggy=buggy,
         square_grad=square_grad,
         square_verdict=square_verdict,
         square_error=square_error,
@@ -159,7 +159,7 @@ def gradcheck_lesson(
     )
 
 
-def differences(f, point: Tensor, step: float, scheme: str) -> Tensor:
+def differences(f: RealFunction, point: Tensor, step: float, scheme: str) -> Tensor:
     """Finite differences of f at `point`, one per entry, in point's dtype.
 
     central: (f(x + h eⱼ) - f(x - h eⱼ)) / 2h, error ~ h² + ε/h.
@@ -175,14 +175,16 @@ def _largest_error(difference: Tensor, grad: Tensor) -> float:
     return (difference - grad).abs().max().item()
 
 
-def _step_result(f, x: Tensor, grad: Tensor, dtype: torch.dtype, step: float) -> StepResult:
+def _step_result(
+    f: RealFunction, x: Tensor, grad: Tensor, dtype: torch.dtype, step: float
+) -> StepResult:
     difference = differences(f, x.detach().to(dtype), step, "central")
     return StepResult(
         DTYPE_NAMES[DTYPES.index(dtype)], difference, _largest_error(difference, grad)
     )
 
 
-def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...]):
+def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...]) -> None:
     dtypes = ", ".join(f"torch.{result.dtype}" for result in at_step)
     writer.code(
         f"h = {step!r}",
@@ -199,7 +201,7 @@ def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepRe
         writer.prints(f"torch.{result.dtype}", f"largest error: {result.error:.3g}")
 
 
-def _curves(f, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
+def _curves(f: RealFunction, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
     steps = tuple(10.0**-k for k in SWEEP_EXPONENTS)
     return tuple(
         ErrorCurve(

@@ -1,4 +1,4 @@
-"""Lesson 5: what backward() leaves behind — a freed graph, .grad only on leaves, and the
+"""Using a graph twice: what backward() leaves behind — a freed graph, .grad only on leaves, and the
 tensors that detach() and torch.no_grad() take out of the graph.
 
 One small graph runs through the whole lesson: y = x * x, z = y * x, s = z.sum(). Both
@@ -38,14 +38,13 @@ class TensorFacts:
 @dataclass(frozen=True)
 class GraphLesson:
     x: Tensor
-    first_grad: Tensor  # x.grad after s.backward(): 3x²
+    first_grad: Tensor  # x.grad after s.backward(): 3x², also x.grad of (y * x).sum()
     second_pass_error: str | None  # what torch says to s.backward() once more
     retained_grads: tuple[Tensor, Tensor]  # x.grad after backward(retain_graph=True), then again
     retained_max_abs_diff: float  # between the second and twice the first
     nonleaf_grad: Tensor | None  # y.grad after s.backward(): None, y is not a leaf
     nonleaf_warnings: tuple[Caught, ...]  # what torch warned while y.grad was read
     retained_nonleaf_grad: Tensor  # y.grad after y.retain_grad(): ∂s/∂y = x
-    attached_grad: Tensor  # x.grad of (y * x).sum(): 3x²
     detached_grad: Tensor  # x.grad of (u * x).sum() with u = y.detach(): u itself
     u: Tensor
     detach_max_abs_diff: float  # between detached_grad and u
@@ -118,7 +117,6 @@ def graph_lesson(x_text: str, language: str = "en") -> GraphLesson:
         nonleaf_grad=nonleaf_grad,
         nonleaf_warnings=nonleaf_warnings,
         retained_nonleaf_grad=y.grad,
-        attached_grad=first_grad,
         detached_grad=x.grad,
         u=u,
         detach_max_abs_diff=(x.grad - u).abs().max().item(),

@@ -70,14 +70,14 @@ if lesson:
     with st.container(key="graph_result"):
         attached_column, detached_column = st.columns(2)
         attached_column.markdown(t("graph.with_y"))
-        attached_column.code(str(lesson.attached_grad), language="text")
+        attached_column.code(str(lesson.first_grad), language="text")
         detached_column.markdown(t("graph.with_u"))
         detached_column.code(str(lesson.detached_grad), language="text")
     if lesson.detach_max_abs_diff == 0:
         st.success(t("graph.detach_equals_u"), icon=":material/check:")
     figure = grouped_bars_figure(
         {
-            t("graph.series_y"): lesson.attached_grad.numpy(),
+            t("graph.series_y"): lesson.first_grad.numpy(),
             t("graph.series_u"): lesson.detached_grad.numpy(),
         },
         AxisTitles(t("graph.detach_chart"), t("graph.chart_value"), t("chart.columns")),

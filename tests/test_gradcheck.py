@@ -1,4 +1,4 @@
-"""Lesson 6 (checking a gradient): finite differences, the error curve against h,
+"""The lesson on checking a gradient: finite differences, the error curve against h,
 gradcheck's verdicts and what it raises; then the page through AppTest."""
 
 import numpy as np

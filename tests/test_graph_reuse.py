@@ -1,5 +1,5 @@
-"""Lesson 5 (a graph used twice, leaves, detach and no_grad): values, torch's own messages
-and their types, asked of this torch directly; then the page through AppTest."""
+"""The lesson on a graph used twice, leaves, detach and no_grad: values, and torch's own
+messages and their types, asked of this torch directly; then the page through AppTest."""
 
 import warnings
 
@@ -80,7 +80,7 @@ def test_detach_turns_y_into_a_constant():
     lesson = graph_lesson(X_TEXT)
     assert torch.equal(lesson.u, X**2)
     assert torch.equal(lesson.detached_grad, X**2)
-    assert torch.equal(lesson.attached_grad, 3 * X**2)
+    assert torch.equal(lesson.first_grad, 3 * X**2)  # the same product without detach()
     assert lesson.detach_max_abs_diff == 0.0
 
 
