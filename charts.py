@@ -200,3 +200,97 @@ def _layout(title: str, rows: int) -> dict:
         "height": 160 + 40 * min(rows, 16),
         "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
     }
+
+
+def labelled_table(index: list[str], columns: dict[str, list]) -> pd.DataFrame:
+    """A plain table: one row per index label, one column per (already translated) title."""
+    return pd.DataFrame(columns, index=index)
+
+
+def grouped_bars_figure(series: dict[str, np.ndarray], titles: AxisTitles) -> go.Figure:
+    """One group of bars per entry xⱼ, one bar per named series: vectors side by side."""
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=name,
+                x=symbols("x", len(values)),
+                y=values,
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:.6g}}<extra></extra>",
+            )
+            for name, values in series.items()
+        ]
+    )
+    figure.update_layout(
+        title=titles.title,
+        barmode="group",
+        height=360,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    figure.update_xaxes(title_text=titles.columns)
+    figure.update_yaxes(title_text=titles.rows)
+    return figure
+
+
+@dataclass(frozen=True)
+class LogCurve:
+    name: str
+    steps: np.ndarray
+    errors: np.ndarray
+    group: int  # curves of one group share a colour
+    dashed: bool
+
+
+# One colour per group of curves (Plotly's first two defaults: blue, red).
+CURVE_COLOURS = ("#636efa", "#ef553b")
+
+
+def error_curves_figure(
+    curves: list[LogCurve], chosen_step: float, titles: AxisTitles, best_label: str, chosen: str
+) -> go.Figure:
+    """Error against step size on log-log axes, each curve's smallest error marked, and a
+    vertical line at the step the reader chose. Exact zeros cannot sit on a log axis:
+    Plotly leaves them out."""
+    figure = go.Figure()
+    for curve in curves:
+        colour = CURVE_COLOURS[curve.group % len(CURVE_COLOURS)]
+        figure.add_trace(
+            go.Scatter(
+                x=curve.steps,
+                y=curve.errors,
+                name=curve.name,
+                mode="lines+markers",
+                line={"color": colour, "dash": "dash" if curve.dashed else "solid"},
+                marker={"size": 5},
+                hovertemplate=f"{curve.name}<br>h = %{{x:.1e}}: %{{y:.3g}}<extra></extra>",
+            )
+        )
+    for curve in curves:
+        best = int(np.argmin(curve.errors))
+        figure.add_trace(
+            go.Scatter(
+                x=[curve.steps[best]],
+                y=[curve.errors[best]],
+                name=f"{best_label}: {curve.name}",
+                mode="markers",
+                marker={
+                    "symbol": "star",
+                    "size": 14,
+                    "color": CURVE_COLOURS[curve.group % len(CURVE_COLOURS)],
+                    "line": {"width": 1, "color": "black"},
+                },
+                showlegend=False,
+                hovertemplate=f"{best_label} ({curve.name})<br>h = %{{x:.1e}}: %{{y:.3g}}"
+                "<extra></extra>",
+            )
+        )
+    figure.add_vline(x=chosen_step, line={"dash": "dot", "color": "gray"}, annotation_text=chosen)
+    figure.update_layout(
+        title=titles.title,
+        height=460,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    figure.update_xaxes(type="log", title_text=titles.columns, exponentformat="power")
+    figure.update_yaxes(type="log", title_text=titles.rows, exponentformat="power")
+    return figure

@@ -22,9 +22,10 @@ class Program:
 
 
 class ProgramWriter:
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, modules: tuple[str, ...] = ()) -> None:
+        """`modules`: modules the program imports after torch (torch first: it names a program)."""
         self._language = language
-        self._code = ["import torch", ""]
+        self._code = [*(f"import {module}" for module in ("torch", *modules)), ""]
         self._output: list[str] = []
 
     def comment(self, key: str, **params: object) -> None:
@@ -53,7 +54,9 @@ class ProgramWriter:
             self.prints("RuntimeError:", error)
 
     def finish(self) -> Program:
-        return Program(code="\n".join(self._code) + "\n", output="\n".join(self._output))
+        # A printed message may end in a newline; the page shows the output without it.
+        output = "\n".join(self._output).rstrip("\n")
+        return Program(code="\n".join(self._code) + "\n", output=output)
 
 
 def leaf(values: Sequence[float]) -> Tensor:
@@ -76,3 +79,16 @@ def runtime_error(action: Callable[[], object]) -> str | None:
     except RuntimeError as error:
         return str(error)
     return None
+
+
+@dataclass(frozen=True)
+class Caught:
+    """An error or a warning torch raised, kept with its class so a page can quote both."""
+
+    kind: type[Exception]  # Warning is an Exception subclass too
+    message: str
+
+    @property
+    def label(self) -> str:
+        """As print(f"{type(e).__name__}:", e) shows it."""
+        return f"{self.kind.__name__}: {self.message}"

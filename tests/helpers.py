@@ -8,7 +8,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "jacobian")
+LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck")
 PRACTICE_PAGES = ("playground",)
 ALL_PAGES = ("home", *LESSON_PAGES, *PRACTICE_PAGES)
 

@@ -6,7 +6,11 @@ from charts import (
     MAX_ANNOTATED,
     AxisTitles,
     EntryLabels,
+    LogCurve,
+    error_curves_figure,
+    grouped_bars_figure,
     jacobian_figure,
+    labelled_table,
     matrix_table,
     symbols,
     weighted_rows_figure,
@@ -84,3 +88,39 @@ def test_labelled_heatmaps_and_tables_use_the_given_labels():
     table = weighted_rows_table(J, J.sum(axis=0), "vᵀJ", labels)
     assert list(table.index) == ["y[0]", "y[1]", "vᵀJ"]
     assert list(table.columns) == ["W[0]", "W[1]", "W[2]"]
+
+
+def test_grouped_bars_put_each_series_beside_the_others_per_entry():
+    figure = grouped_bars_figure({"a": np.array([1.0, 2.0]), "b": np.array([3.0, -4.0])}, TITLES)
+    first, second = figure.data
+    assert isinstance(first, go.Bar) and figure.layout.barmode == "group"
+    assert list(first.x) == list(second.x) == ["x₁", "x₂"]
+    np.testing.assert_array_equal(second.y, [3.0, -4.0])
+    assert (first.name, second.name) == ("a", "b")
+    assert figure.layout.yaxis.title.text == "rows"
+
+
+def test_error_curves_are_log_log_with_each_minimum_starred_and_the_chosen_step_marked():
+    steps = np.array([1.0, 1e-2, 1e-4, 1e-6])
+    curves = [
+        LogCurve("c", steps, np.array([1e-1, 1e-5, 1e-9, 1e-7]), group=0, dashed=False),
+        LogCurve("f", steps, np.array([1e-1, 1e-3, 1e-2, 1e-1]), group=1, dashed=True),
+    ]
+    figure = error_curves_figure(curves, 1e-4, TITLES, "best", "chosen")
+    line_c, line_f, star_c, star_f = figure.data
+    assert figure.layout.xaxis.type == figure.layout.yaxis.type == "log"
+    np.testing.assert_array_equal(line_c.y, curves[0].errors)
+    assert line_f.line.dash == "dash" and line_c.line.dash == "solid"
+    assert line_c.line.color != line_f.line.color
+    assert (list(star_c.x), list(star_c.y)) == ([1e-4], [1e-9])
+    assert (list(star_f.x), list(star_f.y)) == ([1e-2], [1e-3])
+    assert star_c.marker.symbol == "star" and star_c.marker.color == line_c.line.color
+    (marker,) = figure.layout.shapes
+    assert marker.x0 == marker.x1 == 1e-4
+    assert figure.layout.annotations[0].text == "chosen"
+
+
+def test_labelled_table_keeps_the_labels_and_columns_in_order():
+    table = labelled_table(["x", "y"], {"is_leaf": [True, False], "grad_fn": ["None", "Mul"]})
+    assert list(table.index) == ["x", "y"] and list(table.columns) == ["is_leaf", "grad_fn"]
+    assert table.loc["y", "grad_fn"] == "Mul"

@@ -5,6 +5,8 @@ import torch
 
 from lessons.accumulate import MAX_CALLS, accumulation_lesson
 from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
+from lessons.gradcheck import gradcheck_lesson
+from lessons.graph_reuse import graph_lesson
 from lessons.nonscalar import WAYS_OUT, nonscalar_lesson
 from lessons.parsing import InputError
 from lessons.scalar import scalar_lesson
@@ -215,6 +217,8 @@ LESSON_IN = {
     "nonscalar": lambda language: nonscalar_lesson("1, 2, 3", "square", language),
     "vjp": lambda language: vjp_lesson("1, 2, 3", "square", VectorChoice("ones"), language),
     "accumulate": lambda language: accumulation_lesson("1, 2, 3", 2, language),
+    "graph": lambda language: graph_lesson("1, 2, 3", language),
+    "gradcheck": lambda language: gradcheck_lesson("1, 2, 3", "x_sin_x", 6, True, language),
 }
 
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from i18n import LANGUAGES, catalog, translate
 from lessons.accumulate import accumulation_lesson
 from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
+from lessons.gradcheck import gradcheck_lesson
+from lessons.graph_reuse import graph_lesson
 from lessons.jacobian import jacobian_lesson, jacobian_step
 from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError, parse_vector
@@ -141,3 +143,26 @@ def test_overflowing_numbers_are_refused_not_computed(text):
     with pytest.raises(InputError) as caught:
         parse_vector(text)
     assert caught.value.code in ("too_large", "not_finite")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text)
+def test_graph_lesson_on_anything(text):
+    lesson = result_or_readable_error(graph_lesson, text)
+    if lesson is not None:
+        assert lesson.second_pass_error is not None and lesson.no_graph_error is not None
+        assert lesson.nonleaf_grad is None
+        assert lesson.retained_max_abs_diff == 0.0 and lesson.detach_max_abs_diff == 0.0
+
+
+# Each run sweeps 29 step sizes and calls gradcheck three times: fewer examples.
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text, st.sampled_from(sorted(SCALAR_FUNCTIONS)), st.integers(-2, 16), st.booleans())
+def test_gradcheck_lesson_on_anything(text, name, exponent, buggy):
+    lesson = result_or_readable_error(gradcheck_lesson, text, name, exponent, buggy)
+    if lesson is not None:
+        assert all(len(curve.errors) == len(curve.steps) for curve in lesson.curves)
+        assert [result.differences.shape for result in lesson.at_step] == [lesson.x.shape] * 2
+        assert (lesson.square_error is None) == lesson.square_verdict
+        if not buggy:
+            assert lesson.square_verdict

@@ -36,6 +36,18 @@ CASES = [
     ),
     ("jacobian", "en", {}),
     ("jacobian", "zh", {"jacobian_x": "0.5 -1 2", "jacobian_fn": "softmax", "jacobian_step": 3}),
+    ("graph", "zh", {"graph_x": "-2, 0.5, 1e3"}),
+    ("gradcheck", "en", {}),
+    (
+        "gradcheck",
+        "zh",
+        {
+            "gradcheck_x": "0.5 -1",
+            "gradcheck_fn": "two_dot",
+            "gradcheck_step": 3,
+            "gradcheck_bug": True,
+        },
+    ),
 ]
 
 
@@ -44,7 +56,16 @@ def set_widgets(at, settings):
     for key, value in settings.items():
         widget = next(
             w
-            for kind in ("text_input", "text_area", "selectbox", "radio", "slider", "number_input")
+            for kind in (
+                "text_input",
+                "text_area",
+                "selectbox",
+                "radio",
+                "slider",
+                "select_slider",
+                "number_input",
+                "toggle",
+            )
             for w in getattr(at, kind)
             if w.key == key
         )

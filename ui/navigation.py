@@ -20,6 +20,8 @@ LESSONS = (
     LessonPage("vjp", ":material/looks_3:"),
     LessonPage("accumulate", ":material/looks_4:"),
     LessonPage("jacobian", ":material/looks_5:"),
+    LessonPage("graph", ":material/looks_6:"),
+    LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.
 PRACTICE: tuple[LessonPage, ...] = (LessonPage("playground", ":material/draw:"),)

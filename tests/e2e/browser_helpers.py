@@ -44,6 +44,8 @@ PAGES = (
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
     PageSpec("accumulate", charts=0),
     PageSpec("jacobian", charts=3),  # rows so far, columns so far, the batched J
+    PageSpec("graph", charts=1),  # x.grad with and without detach()
+    PageSpec("gradcheck", charts=1),  # the error against h
 )
 LESSONS = PAGES[1:]
 # Pages in the sidebar's Practice section; tests/e2e/test_playground.py covers them.

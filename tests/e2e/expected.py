@@ -14,7 +14,9 @@ ACCUMULATE_CALLS = 2  # the /accumulate slider's default
 def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = None) -> str:
     """x.grad as `page` prints it. scalar: y = 2·xᵀx, so 4x. nonscalar: y = x*x with v =
     ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call.
-    jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A."""
+    jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A.
+    graph: z = u * x with u = (x*x).detach(), so x². gradcheck: Square's honest backward, 2x
+    in float64."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -25,6 +27,10 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = [4 * ACCUMULATE_CALLS * xj for xj in x]
     elif page == "jacobian":
         grad = linear_matrix(len(x))[0].tolist()
+    elif page == "graph":
+        grad = [xj * xj for xj in x]
+    elif page == "gradcheck":
+        return str(torch.tensor([2 * xj for xj in x], dtype=torch.float64))
     else:
         raise ValueError(f"no gradient on page {page!r}")
     return str(torch.tensor(grad, dtype=torch.float32))

@@ -37,6 +37,8 @@ VALID_INPUTS = {
     "vjp": {"vjp_x": as_text(X), "vjp_v": as_text(V)},
     "accumulate": {"accumulate_x": as_text(X)},
     "jacobian": {"jacobian_x": as_text(X)},
+    "graph": {"graph_x": as_text(X)},
+    "gradcheck": {"gradcheck_x": as_text(X)},
 }
 INJECTED_FROM_TEXT = """() => document.querySelectorAll('img[src="x"]').length
     + [...document.scripts].filter(script => script.text.includes('alert(1)')).length"""

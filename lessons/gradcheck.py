@@ -1,0 +1,257 @@
+"""Is this gradient right? Finite differences against autograd, the step size that
+balances truncation against round-off, and torch.autograd.gradcheck's verdict on an
+honest and on a deliberately wrong backward.
+"""
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch.autograd.gradcheck import GradcheckError
+
+from lessons.functions import SCALAR_FUNCTIONS, expression_source
+from lessons.parsing import InputError, parse_vector
+from lessons.program import Caught, Program, ProgramWriter
+
+RealFunction = Callable[[Tensor], Tensor]
+# The learner's step size is h = 10^-k for one of these k.
+STEP_EXPONENTS = tuple(range(1, 15))
+DEFAULT_EXPONENT = 6  # gradcheck's own eps is 1e-6
+# The error curve: h = 10^-k for k = 0, 0.5, 1, …, 14 — every choice above lies on it.
+SWEEP_EXPONENTS = tuple(k / 2 for k in range(0, 2 * STEP_EXPONENTS[-1] + 1))
+DTYPES = (torch.float64, torch.float32)
+DTYPE_NAMES = tuple(str(dtype).removeprefix("torch.") for dtype in DTYPES)
+SCHEMES = ("central", "forward")
+# Scalar functions listed with the one whose error curve shows both sides first: central
+# differences are exact up to round-off on the quadratics and the mean.
+FUNCTION_ORDER = ("x_sin_x", *(name for name in SCALAR_FUNCTIONS if name != "x_sin_x"))
+DIFFERENCE_LATEX = {
+    "central": r"\frac{\partial y}{\partial x_j} \approx \frac{f(x + h e_j) - f(x - h e_j)}{2h}",
+    "forward": r"\frac{\partial y}{\partial x_j} \approx \frac{f(x + h e_j) - f(x)}{h}",
+}
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_of_ten(exponent: int) -> str:
+    """10⁻⁶ for -6: how the page names a step size."""
+    return "10" + str(exponent).translate(_SUPERSCRIPTS)
+
+
+class Square(torch.autograd.Function):
+    """x * x with a hand-written backward; buggy=True forgets the 2 of d(x²)/dx = 2x."""
+
+    @staticmethod
+    def forward(ctx, x, buggy):
+        ctx.save_for_backward(x)
+        ctx.buggy = buggy
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        factor = 1 if ctx.buggy else 2
+        return factor * x * grad_output, None  # no gradient for the flag
+
+
+@dataclass(frozen=True)
+class ErrorCurve:
+    """max_j |difference_j - x.grad_j| for every h of the sweep, in one dtype and scheme."""
+
+    dtype: str
+    scheme: str
+    steps: tuple[float, ...]
+    errors: tuple[float, ...]
+
+    @property
+    def best(self) -> int:
+        """Index of the step with the smallest error."""
+        return min(range(len(self.errors)), key=self.errors.__getitem__)
+
+    @property
+    def interior(self) -> bool:
+        """The best step is neither the largest nor the smallest: both errors show."""
+        return 0 < self.best < len(self.errors) - 1
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Central differences at the learner's h, in one dtype."""
+
+    dtype: str
+    differences: Tensor
+    error: float  # largest |difference - x.grad|
+
+
+@dataclass(frozen=True)
+class GradcheckLesson:
+    x: Tensor  # float64
+    grad: Tensor  # x.grad from backward(), float64: the reference for every difference
+    step: float
+    at_step: tuple[StepResult, ...]  # one per dtype, in DTYPES order
+    curves: tuple[ErrorCurve, ...]  # one per dtype and scheme
+    verdict: bool  # torch.autograd.gradcheck on the chosen function
+    square_grad: Tensor  # x.grad through Square's own backward
+    square_verdict: bool
+    square_error: Caught | None  # what gradcheck raised about Square, None when it passed
+    expression: str
+    latex: str
+    square_source: str
+    program: Program
+
+    def curve(self, dtype: str, scheme: str) -> ErrorCurve:
+        return next(c for c in self.curves if (c.dtype, c.scheme) == (dtype, scheme))
+
+
+def gradcheck_lesson(
+    x_text: str, function_name: str, exponent: int, buggy: bool, language: str = "en"
+) -> GradcheckLesson:
+    if exponent not in STEP_EXPONENTS:
+        raise InputError(
+            "h_exponent_out_of_range",
+            {"exponent": exponent, "low": STEP_EXPONENTS[0], "high": STEP_EXPONENTS[-1]},
+        )
+    function = SCALAR_FUNCTIONS[function_name]
+    values = parse_vector(x_text)
+    expression = expression_source(function.compute)
+    step = float(f"1e-{exponent}")
+    writer = ProgramWriter(language)
+    writer.code("", "def f(x):", f"    return {expression}", "", "")
+
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    function.compute(x).backward()
+    writer.code(f"x = torch.tensor({list(values)!r}, dtype=torch.float64, requires_grad=True)")
+    writer.code("f(x).backward()")
+    writer.show("x.grad =", "x.grad", x.grad)
+    grad = x.grad.clone()
+
+    writer.blank()
+    writer.comment("central_differences", h=step)
+    at_step = tuple(_step_result(function.compute, x, grad, dtype, step) for dtype in DTYPES)
+    _write_differences(writer, step, at_step)
+
+    writer.blank()
+    writer.comment("gradcheck")
+    verdict = torch.autograd.gradcheck(function.compute, (x,), raise_exception=False)
+    writer.show("gradcheck:", "torch.autograd.gradcheck(f, (x,), raise_exception=False)", verdict)
+
+    writer.blank()
+    writer.comment("custom_function")
+    square_source = _class_source(Square)
+    writer.code(*square_source.splitlines(), "", "")
+    square_grad, square_verdict, square_error = _check_square(x, buggy, writer)
+    return GradcheckLesson(
+        x=x.detach(),
+        grad=grad,
+        step=step,
+        at_step=at_step,
+        curves=_curves(function.compute, x, grad),
+        verdict=verdict,
+        square_grad=square_grad,
+        square_verdict=square_verdict,
+        square_error=square_error,
+        expression=expression,
+        latex=function.latex,
+        square_source=square_source,
+        program=writer.finish(),
+    )
+
+
+def differences(f: RealFunction, point: Tensor, step: float, scheme: str) -> Tensor:
+    """Finite differences of f at `point`, one per entry, in point's dtype.
+
+    central: (f(x + h eⱼ) - f(x - h eⱼ)) / 2h, error ~ h² + ε/h.
+    forward: (f(x + h eⱼ) - f(x)) / h, error ~ h + ε/h.
+    vmap evaluates f at every row x ± h eⱼ at once; the program does the same, so both
+    round alike."""
+    steps = step * torch.eye(len(point), dtype=point.dtype)
+    on_rows = torch.func.vmap(f)
+    if scheme == "central":
+        return (on_rows(point + steps) - on_rows(point - steps)) / (2 * step)
+    return (on_rows(point + steps) - f(point)) / step
+
+
+def _largest_error(difference: Tensor, grad: Tensor) -> float:
+    return (difference - grad).abs().max().item()
+
+
+def _step_result(
+    f: RealFunction, x: Tensor, grad: Tensor, dtype: torch.dtype, step: float
+) -> StepResult:
+    difference = differences(f, x.detach().to(dtype), step, "central")
+    return StepResult(
+        DTYPE_NAMES[DTYPES.index(dtype)], difference, _largest_error(difference, grad)
+    )
+
+
+def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...]) -> None:
+    dtypes = ", ".join(f"torch.{result.dtype}" for result in at_step)
+    writer.code(
+        f"h = {step!r}",
+        f"for dtype in ({dtypes}):",
+        "    point = x.detach().to(dtype)",
+        "    steps = h * torch.eye(len(point), dtype=dtype)",
+        "    on_rows = torch.func.vmap(f)  # f at every row: x + h e_j, then x - h e_j",
+        "    difference = (on_rows(point + steps) - on_rows(point - steps)) / (2 * h)",
+        "    error = (difference - x.grad).abs().max().item()",
+        '    print(dtype, "differences:", difference)',
+        '    print(dtype, "largest error:", f"{error:.3g}")',
+    )
+    for result in at_step:
+        writer.prints(f"torch.{result.dtype}", f"differences: {result.differences}")
+        writer.prints(f"torch.{result.dtype}", f"largest error: {result.error:.3g}")
+
+
+def _curves(f: RealFunction, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
+    steps = tuple(10.0**-k for k in SWEEP_EXPONENTS)
+    return tuple(
+        ErrorCurve(
+            dtype=name,
+            scheme=scheme,
+            steps=steps,
+            errors=tuple(
+                _largest_error(differences(f, x.detach().to(dtype), step, scheme), grad)
+                for step in steps
+            ),
+        )
+        for dtype, name in zip(DTYPES, DTYPE_NAMES, strict=True)
+        for scheme in SCHEMES
+    )
+
+
+def _check_square(
+    x: Tensor, buggy: bool, writer: ProgramWriter
+) -> tuple[Tensor, bool, Caught | None]:
+    """x.grad through Square, gradcheck's verdict, and what it raises when asked to."""
+    x.grad = None
+    Square.apply(x, buggy).sum().backward()
+    writer.code(f"buggy = {buggy}", "x.grad = None", "Square.apply(x, buggy).sum().backward()")
+    writer.show("x.grad =", "x.grad", x.grad)
+
+    def square(x: Tensor) -> Tensor:
+        return Square.apply(x, buggy)
+
+    check = "torch.autograd.gradcheck(lambda x: Square.apply(x, buggy), (x,)"
+    verdict = torch.autograd.gradcheck(square, (x,), raise_exception=False)
+    writer.show("gradcheck:", f"{check}, raise_exception=False)", verdict)
+    error = None
+    try:
+        torch.autograd.gradcheck(square, (x,), raise_exception=True)
+    except GradcheckError as raised:
+        error = Caught(type(raised), str(raised))
+    writer.code(
+        "try:",
+        f"    {check}, raise_exception=True)",
+        "except RuntimeError as error:  # GradcheckError is a RuntimeError",
+        '    print(f"{type(error).__name__}:", error)',
+    )
+    if error is not None:
+        writer.prints(f"{error.kind.__name__}:", error.message)
+    return x.grad.clone(), verdict, error
+
+
+@functools.cache  # the class's source never changes while the app runs
+def _class_source(cls: type) -> str:
+    return inspect.getsource(cls)
