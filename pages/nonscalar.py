@@ -2,6 +2,7 @@ import streamlit as st
 
 from lessons.functions import ELEMENTWISE_FUNCTIONS
 from lessons.nonscalar import nonscalar_lesson
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -73,4 +74,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "nonscalar")
 show_closing(t, "nonscalar", tries=3)

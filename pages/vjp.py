@@ -4,6 +4,7 @@ from charts import weighted_rows_figure, weighted_rows_table
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.parsing import MAX_LENGTH
 from lessons.vjp import MAX_SEED, PRESETS, VJP_LATEX, VectorChoice, vjp_lesson
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     axis_titles,
@@ -78,4 +79,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "vjp")
 show_closing(t, "vjp", tries=4)

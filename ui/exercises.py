@@ -1,0 +1,97 @@
+"""Predict-then-run exercises at the end of a lesson page, checked by torch when asked."""
+
+import streamlit as st
+import torch
+
+from lessons.exercises import (
+    ABSOLUTE_TOLERANCE,
+    EXERCISES,
+    RELATIVE_TOLERANCE,
+    Exercise,
+    Verdict,
+    judge,
+    program,
+    shown_answer,
+)
+from lessons.parsing import InputError
+from ui.practice import answer_key, checked_answer, show_buttons, work
+from ui.session import Translator
+from ui.widgets import run_lesson
+
+
+def show_exercises(t: Translator, page: str) -> None:
+    st.subheader(t("exercises.title"), divider="gray")
+    st.caption(
+        t("exercises.intro", absolute=f"{ABSOLUTE_TOLERANCE:g}", relative=f"{RELATIVE_TOLERANCE:g}")
+    )
+    for number, exercise in enumerate(EXERCISES[page], start=1):
+        with st.container(border=True, key=f"{exercise.key}_box"):
+            _show_exercise(t, exercise, number)
+
+
+def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
+    task = exercise.key
+    st.markdown(t("exercises.question", number=number, question=t(f"exercises.{task}")))
+    st.code(program(exercise), language="python")
+    if exercise.kind == "choice":
+        st.radio(
+            t("exercises.label_choice"),
+            exercise.options,
+            index=None,
+            key=answer_key(task),
+            format_func=lambda option: t(f"exercises.option_{option}"),
+            persist_state="session",
+        )
+    else:
+        st.text_input(
+            t(f"exercises.label_{exercise.kind}"), key=answer_key(task), persist_state="session"
+        )
+    show_buttons(t, task, lambda typed: _is_right(exercise, typed))
+
+    typed = checked_answer(task)
+    if typed is not None:
+        verdict = run_lesson(t, judge, exercise, typed)
+        if verdict:
+            _show_verdict(t, exercise, verdict)
+    state = work()
+    if task in state.hints:
+        st.info(t(f"exercises.{task}_hint"), icon=":material/lightbulb:")
+    if task in state.revealed:
+        st.markdown(t("exercises.answer_is"))
+        st.code(shown_answer(exercise), language="text")
+
+
+def _is_right(exercise: Exercise, typed: str) -> bool:
+    try:
+        return judge(exercise, typed).correct
+    except InputError:
+        return False
+
+
+def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:
+    if exercise.kind == "choice":
+        if verdict.correct:
+            st.success(t("exercises.right_exact"), icon=":material/check:")
+        else:
+            st.warning(t("exercises.wrong_choice"), icon=":material/close:")
+        return
+    if verdict.sizes:
+        typed, expected = verdict.sizes
+        st.warning(t(f"exercises.wrong_sizes_{exercise.kind}", typed=typed, expected=expected))
+        return
+    difference = verdict.difference
+    if verdict.correct and exercise.kind == "shape":
+        st.success(t("exercises.right_exact"), icon=":material/check:")
+        return
+    if verdict.correct:
+        largest = torch.as_tensor(difference).abs().max().item()
+        st.success(t("exercises.right", diff=f"{largest:.3g}"), icon=":material/check:")
+        return
+    st.warning(t("exercises.wrong"), icon=":material/close:")
+    if exercise.kind == "number":
+        st.code(f"{difference.item():.6g}", language="text")
+    elif exercise.kind == "shape":
+        st.code(str(difference), language="text")
+    else:
+        # Shown in float32, as torch prints the answers themselves.
+        st.code(str(torch.as_tensor(difference).float()), language="text")
