@@ -1,9 +1,16 @@
 """Turn the text a learner types into a vector, or say precisely what is wrong with it."""
 
+import keyword
 import math
 import re
+from collections.abc import Collection
 
 MAX_LENGTH = 32
+# A typed tensor (vector or matrix) holds at most this many entries in all.
+MAX_TENSOR_ENTRIES = 64
+# Names the playground keeps for itself: the module, and its URL parameters f, v and lang.
+RESERVED_NAMES = ("torch", "f", "v", "lang")
+MAX_NAME_CHARS = 32
 MAX_MAGNITUDE = 1e6
 # Longer text cannot be a valid vector of MAX_LENGTH entries; refuse it before splitting.
 MAX_TEXT_CHARS = 1000
@@ -16,6 +23,12 @@ _SEPARATORS = re.compile(r"[,;，、\s]+")
 # ASCII digits only: float() would also take full-width digits, which we reject
 # with a message of their own instead of guessing.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+# Inside one row of a matrix only commas and white space separate entries; rows end at
+# `;` (or the full-width semicolon), at a new line, or between bracketed rows `[1, 2], [3, 4]`.
+_ENTRY_SEPARATORS = re.compile(r"[,，、\s]+")
+_ROW_BREAKS = re.compile(r"[;\uff1b\n]|[\])]\s*[,，]?\s*[\[(]")
+# ASCII only: Python rewrites some other identifiers (a full-width x reads as x).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -38,6 +51,56 @@ def parse_vector(text: str, max_length: int = MAX_LENGTH) -> tuple[float, ...]:
     if len(tokens) > max_length:
         raise InputError("too_many", {"count": len(tokens), "limit": max_length})
     return tuple(_parse_number(token) for token in tokens)
+
+
+def parse_tensor(
+    text: str, max_entries: int = MAX_TENSOR_ENTRIES
+) -> tuple[float, ...] | tuple[tuple[float, ...], ...]:
+    """A vector `1, 2, 3`, or a matrix `1, 0; 0, 1` (rows split by `;` or new lines).
+
+    One row gives a vector; several rows give a matrix, and all rows must be as long.
+    Blank rows (a trailing `;` or new line) are skipped.
+    """
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError("text_too_long", {"chars": len(text), "limit": MAX_TEXT_CHARS})
+    rows = [_row_tokens(row) for row in _ROW_BREAKS.split(_strip_brackets(text))]
+    rows = [tokens for tokens in rows if tokens]
+    count = sum(len(tokens) for tokens in rows)
+    if not count:
+        raise InputError("empty")
+    if count > max_entries:
+        raise InputError("too_many", {"count": count, "limit": max_entries})
+    for number, tokens in enumerate(rows[1:], start=2):
+        if len(tokens) != len(rows[0]):
+            raise InputError(
+                "tensor_ragged_rows",
+                {"row": number, "length": len(tokens), "first": len(rows[0])},
+            )
+    values = tuple(tuple(_parse_number(token) for token in tokens) for tokens in rows)
+    return values[0] if len(values) == 1 else values
+
+
+def _row_tokens(row: str) -> list[str]:
+    return [token for token in _ENTRY_SEPARATORS.split(row.strip(" \t[]()")) if token]
+
+
+def check_input_name(name: str, taken: Collection[str] = ()) -> None:
+    """Refuse a name that Python, the playground or another tensor already uses."""
+    quoted = _quote(name)
+    if not name:
+        raise InputError("tensor_name_empty")
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError("tensor_name_too_long", {"name": quoted, "limit": MAX_NAME_CHARS})
+    if not _NAME.fullmatch(name):
+        raise InputError("tensor_name_invalid", {"name": quoted})
+    if keyword.iskeyword(name):
+        raise InputError("tensor_name_keyword", {"name": name})
+    if name in RESERVED_NAMES:
+        raise InputError(
+            "tensor_name_reserved", {"name": name, "reserved": ", ".join(RESERVED_NAMES)}
+        )
+    if name in taken:
+        raise InputError("tensor_name_taken", {"name": name})
 
 
 def _strip_brackets(text: str) -> str:

@@ -1,0 +1,525 @@
+"""A small, safe expression language: the tensor code a learner pastes, run by torch.
+
+The text is parsed with `ast.parse`, which builds a syntax tree and runs nothing. Every
+node of the tree is checked against the allow-lists below, and `evaluate` walks the
+checked tree, calling only the torch functions those lists name (looked up in tables
+built here, never by the text's own names). Before each operation runs, it runs on
+"meta" tensors, which have shapes but no storage: an operation that would build a
+tensor of more than MAX_INTERMEDIATE_ENTRIES entries is refused before any memory is
+spent on it.
+
+Results that contain nan or infinity are returned as they are: they are what torch
+computes, and the page shows them (see `Evaluation.finite`).
+"""
+
+import ast
+import math
+import operator
+import textwrap
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import torch
+from torch import Tensor
+
+from lessons.parsing import InputError, check_input_name
+
+MAX_INPUTS = 4
+MAX_SOURCE_CHARS = 1000
+MAX_STATEMENTS = 12
+# Syntax-tree nodes in the whole text, and how deep one statement nests (each bracket,
+# call, attribute or operator in a chain is one level). Python's own parser gives up
+# near 200 nested brackets; the evaluator recurses once per level.
+MAX_NODES = 300
+MAX_DEPTH = 40
+# No tensor the expression builds, even for a moment, has more entries than this.
+MAX_INTERMEDIATE_ENTRIES = 4096
+# Whole numbers beyond this (the largest a float holds exactly) are refused, so that
+# constant arithmetic such as 9**9**9 is refused at once instead of running for hours.
+MAX_INTEGER = 2**53
+# How much of an offending piece, or of torch's message, an error quotes.
+PIECE_CHARS = 40
+MESSAGE_CHARS = 600
+
+# torch.NAME(...), in four groups.
+_ELEMENTWISE = ("sin", "cos", "tan", "exp", "log", "log1p", "sqrt", "square", "abs", "neg")
+_ACTIVATIONS = ("tanh", "sigmoid", "relu", "pow", "clamp", "maximum", "minimum")
+_REDUCTIONS = ("sum", "mean", "prod", "norm", "max", "min", "cumsum", "logsumexp")
+_NORMALISERS = ("softmax", "log_softmax")
+_LINEAR_ALGEBRA = ("dot", "matmul", "mm", "mv", "outer", "t", "transpose", "trace", "diag")
+_SHAPES = ("reshape", "flatten", "squeeze", "unsqueeze")
+ALLOWED_TORCH_FUNCTIONS = (
+    *_ELEMENTWISE,
+    *_ACTIVATIONS,
+    *_REDUCTIONS,
+    *_NORMALISERS,
+    *_LINEAR_ALGEBRA,
+    *_SHAPES,
+)
+# torch.nn.functional.NAME(...)
+ALLOWED_FUNCTIONAL = ("relu", "sigmoid", "softmax", "log_softmax", "mse_loss", "l1_loss")
+ALLOWED_FUNCTIONAL += ("binary_cross_entropy_with_logits",)
+# tensor.NAME(...): every function above is also a tensor method; a few are only methods.
+ALLOWED_METHODS = (*ALLOWED_TORCH_FUNCTIONS, "view", "permute", "expand", "repeat", "detach")
+ALLOWED_METHODS += ("clone",)
+# tensor.NAME without a call; `values` only on what torch.max/min(x, dim) return.
+ALLOWED_ATTRIBUTES = ("T", "mT", "values")
+ALLOWED_KEYWORDS = ("dim", "keepdim", "p", "min", "max", "exponent", "reduction")
+ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "end_dim")
+# The only strings the language takes: a loss's reduction.
+KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
+
+# The tables the evaluator calls through: names from the allow-lists, nothing else.
+_TORCH_FUNCTIONS = {name: getattr(torch, name) for name in ALLOWED_TORCH_FUNCTIONS}
+_FUNCTIONAL = {name: getattr(torch.nn.functional, name) for name in ALLOWED_FUNCTIONAL}
+_METHODS = {name: getattr(torch.Tensor, name) for name in ALLOWED_METHODS}
+_TENSOR_ATTRIBUTES = {"T": operator.attrgetter("T"), "mT": operator.attrgetter("mT")}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+# What torch.max(x, dim) and torch.min(x, dim) return: (values, indices).
+_PAIRS = (torch.return_types.max, torch.return_types.min)
+
+Number = int | float
+Value = Tensor | Number | tuple
+
+
+@dataclass(frozen=True)
+class Statement:
+    target: str | None  # None only for a bare expression on the last line
+    expression: ast.expr  # validated
+
+    @property
+    def code(self) -> str:
+        source = ast.unparse(self.expression)
+        return source if self.target is None else f"{self.target} = {source}"
+
+
+@dataclass(frozen=True)
+class Script:
+    statements: tuple[Statement, ...]
+
+    @property
+    def code(self) -> str:
+        """The canonical source, regenerated from the validated tree: one line per statement."""
+        return "\n".join(statement.code for statement in self.statements)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    y: Tensor
+    named: Mapping[str, Tensor]  # every assigned name, in the order of the lines
+
+    @property
+    def finite(self) -> bool:
+        return bool(torch.isfinite(self.y).all())
+
+
+def parse_script(text: str, input_names: Collection[str]) -> Script:
+    """Read and check the learner's lines; raise InputError saying what is not allowed."""
+    if len(text) > MAX_SOURCE_CHARS:
+        raise InputError("expr_too_long", {"chars": len(text), "limit": MAX_SOURCE_CHARS})
+    # Python's parser would stop at its own limit with a cryptic message, or recurse.
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
+    try:
+        module = ast.parse(textwrap.dedent(text).strip())
+    except SyntaxError as error:
+        raise InputError("expr_syntax", {"line": error.lineno or 1, "message": error.msg}) from None
+    except ValueError as error:  # a null byte, in Python 3.11
+        raise InputError("expr_syntax", {"line": 1, "message": str(error)}) from None
+    except (RecursionError, MemoryError):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH}) from None
+    _check_tree_size(module.body)
+    script = Script(
+        tuple(_statement(node, is_last=node is module.body[-1]) for node in module.body)
+    )
+    _validate(script, input_names)
+    return script
+
+
+def evaluate(script: Script, inputs: Mapping[str, Tensor]) -> Evaluation:
+    """Run the script on the inputs (the learner's leaf tensors): y and every named tensor."""
+    _validate(script, inputs.keys())
+    for name, tensor in inputs.items():
+        _check_size(name, tensor)
+    values: dict[str, Tensor] = dict(inputs)
+    named: dict[str, Tensor] = {}
+    y = None
+    for statement in script.statements:
+        y = _tensor(statement.expression, _Evaluator(values).value(statement.expression))
+        if statement.target is not None:
+            values[statement.target] = named[statement.target] = y
+    return Evaluation(y=y, named=MappingProxyType(named))
+
+
+def _statement(node: ast.stmt, is_last: bool) -> Statement:
+    if isinstance(node, ast.Expr):
+        if not is_last:
+            raise InputError("expr_bare_line", {"piece": _piece(node)})
+        return Statement(None, node.value)
+    if not isinstance(node, ast.Assign):
+        raise InputError("expr_statement", {"piece": _piece(node)})
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        raise InputError("expr_target", {"piece": _piece(node)})
+    return Statement(node.targets[0].id, node.value)
+
+
+def _validate(script: Script, input_names: Collection[str]) -> None:
+    if len(input_names) > MAX_INPUTS:
+        raise InputError("expr_too_many_inputs", {"count": len(input_names), "limit": MAX_INPUTS})
+    taken: list[str] = []
+    for name in input_names:
+        check_input_name(name, taken)
+        taken.append(name)
+    if not script.statements:
+        raise InputError("expr_empty")
+    if len(script.statements) > MAX_STATEMENTS:
+        raise InputError(
+            "expr_too_many_lines", {"count": len(script.statements), "limit": MAX_STATEMENTS}
+        )
+    _check_tree_size([statement.expression for statement in script.statements])
+    for statement in script.statements:
+        _Checker(taken).expression(statement.expression)
+        if statement.target is not None:
+            check_input_name(statement.target, taken)
+            taken.append(statement.target)
+
+
+def _check_tree_size(roots: list[ast.AST]) -> None:
+    """Node count and depth, found by iterative walks: everything after them recurses."""
+    count = sum(_node_count(root) for root in roots)
+    if count > MAX_NODES:
+        raise InputError("expr_too_many_nodes", {"count": count, "limit": MAX_NODES})
+    if any(_depth(root) > MAX_DEPTH for root in roots):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    return [
+        child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.expr_context)
+    ]
+
+
+def _node_count(root: ast.AST) -> int:
+    count, stack = 0, [root]
+    while stack:
+        count += 1
+        stack.extend(_children(stack.pop()))
+    return count
+
+
+def _depth(root: ast.AST) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in _children(node))
+    return deepest
+
+
+def _piece(node: ast.AST) -> str:
+    return _shorten(ast.unparse(node), PIECE_CHARS)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _torch_path(node: ast.expr) -> tuple[str, ...] | None:
+    """`torch.nn.functional.relu` -> ("torch", "nn", "functional", "relu"); None otherwise."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == "torch":
+        return ("torch", *reversed(parts))
+    return None
+
+
+def _torch_function(node: ast.expr) -> Callable[..., object]:
+    """The callable a `torch.…` call names, from the allow-lists; InputError otherwise."""
+    path = _torch_path(node) or ()
+    if len(path) == 2 and path[1] in _TORCH_FUNCTIONS:
+        return _TORCH_FUNCTIONS[path[1]]
+    if len(path) == 4 and path[1:3] == ("nn", "functional") and path[3] in _FUNCTIONAL:
+        return _FUNCTIONAL[path[3]]
+    raise InputError(
+        "expr_function",
+        {
+            "piece": _piece(node),
+            "functions": ", ".join(ALLOWED_TORCH_FUNCTIONS),
+            "functional": ", ".join(ALLOWED_FUNCTIONAL),
+        },
+    )
+
+
+def _is_method_call(node: ast.Call) -> bool:
+    """`x.sum()`, `(x + 1).pow(2)`: an attribute call whose receiver is not torch itself."""
+    return isinstance(node.func, ast.Attribute) and _torch_path(node.func) is None
+
+
+def _int_literal(node: ast.expr) -> int | None:
+    """The whole number `3`, `-1` or `+2` spelled out in the text, else None."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * _checked_number(node, node.value)
+    return None
+
+
+def _checked_number(node: ast.AST, value: object) -> Number:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError("expr_number", {"piece": _piece(node), "limit": f"{MAX_INTEGER:,}"})
+    # Whole numbers first: math.isfinite cannot convert a huge int to a float.
+    if abs(value) > MAX_INTEGER if isinstance(value, int) else not math.isfinite(value):
+        raise InputError("expr_number", {"piece": _piece(node), "limit": f"{MAX_INTEGER:,}"})
+    return value
+
+
+class _Checker:
+    """Refuses, before anything runs, every construct outside the language."""
+
+    def __init__(self, names: Collection[str]) -> None:
+        self._names = names
+
+    def expression(self, node: ast.expr) -> None:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
+            _checked_number(node, node.value)
+        elif isinstance(node, ast.Name):
+            if node.id not in self._names:
+                raise InputError(
+                    "expr_unknown_name",
+                    {"name": _shorten(node.id, PIECE_CHARS), "names": ", ".join(self._names)},
+                )
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise InputError("expr_operator", {"piece": _piece(node)})
+            self.expression(node.left)
+            self.expression(node.right)
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                raise InputError("expr_operator", {"piece": _piece(node)})
+            self.expression(node.operand)
+        elif isinstance(node, ast.Call):
+            self._call(node)
+        elif isinstance(node, ast.Attribute):
+            if node.attr not in ALLOWED_ATTRIBUTES or _torch_path(node) is not None:
+                raise InputError("expr_attribute", {"piece": _piece(node)})
+            self.expression(node.value)
+        elif isinstance(node, ast.Subscript):
+            self.expression(node.value)
+            _index(node.slice)
+        else:
+            raise InputError("expr_not_allowed", {"piece": _piece(node)})
+
+    def _call(self, node: ast.Call) -> None:
+        if _is_method_call(node):
+            if node.func.attr not in _METHODS:
+                raise InputError(
+                    "expr_method",
+                    {
+                        "name": _shorten(node.func.attr, PIECE_CHARS),
+                        "methods": ", ".join(ALLOWED_METHODS),
+                    },
+                )
+            self.expression(node.func.value)
+        else:
+            _torch_function(node.func)
+        for argument in node.args:
+            self._argument(argument)
+        for keyword in node.keywords:
+            if keyword.arg not in ALLOWED_KEYWORDS:
+                raise InputError(
+                    "expr_keyword",
+                    {"piece": _piece(keyword), "keywords": ", ".join(ALLOWED_KEYWORDS)},
+                )
+            if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                if keyword.value.value not in KEYWORD_STRINGS.get(keyword.arg, ()):
+                    raise InputError("expr_keyword_value", {"piece": _piece(keyword)})
+            else:
+                self._argument(keyword.value)
+
+    def _argument(self, node: ast.expr) -> None:
+        """An expression, True/False/None, or a tuple of whole numbers such as (2, 3)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool | None):
+            return
+        if isinstance(node, ast.Tuple | ast.List):
+            if not all(_int_literal(element) is not None for element in node.elts):
+                raise InputError("expr_keyword_value", {"piece": _piece(node)})
+            return
+        self.expression(node)
+
+
+def _index(node: ast.expr) -> object:
+    """What `y[...]` indexes with: whole numbers and slices of them, spelled out."""
+    if isinstance(node, ast.Tuple):
+        return tuple(_index_part(part) for part in node.elts)
+    return _index_part(node)
+
+
+def _index_part(node: ast.expr) -> int | slice:
+    if isinstance(node, ast.Slice):
+        return slice(*(_slice_bound(part) for part in (node.lower, node.upper, node.step)))
+    number = _int_literal(node)
+    if number is None:
+        raise InputError("expr_index", {"piece": _piece(node)})
+    return number
+
+
+def _slice_bound(node: ast.expr | None) -> int | None:
+    if node is None:
+        return None
+    number = _int_literal(node)
+    if number is None:
+        raise InputError("expr_index", {"piece": _piece(node)})
+    return number
+
+
+class _Evaluator:
+    """Walks a checked tree; every operation is sized on meta tensors, then run."""
+
+    def __init__(self, values: Mapping[str, Tensor]) -> None:
+        self._values = values
+
+    def value(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Constant):
+            return _checked_number(node, node.value)
+        if isinstance(node, ast.Name):
+            return self._values[node.id]
+        if isinstance(node, ast.BinOp):
+            left, right = self._operand(node.left), self._operand(node.right)
+            function = _BINARY[type(node.op)]
+            if isinstance(left, Tensor) or isinstance(right, Tensor):
+                return _run(node, function, (left, right), {})
+            return _number_math(node, function, left, right)
+        if isinstance(node, ast.UnaryOp):
+            operand = self._operand(node.operand)
+            function = _UNARY[type(node.op)]
+            if isinstance(operand, Tensor):
+                return _run(node, function, (operand,), {})
+            return function(operand)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node)
+        if isinstance(node, ast.Subscript):
+            return _run(node, operator.getitem, (self._operand(node.value), _index(node.slice)), {})
+        raise InputError("expr_not_allowed", {"piece": _piece(node)})
+
+    def _operand(self, node: ast.expr) -> Tensor | Number:
+        value = self.value(node)
+        if isinstance(value, _PAIRS):
+            raise InputError("expr_values_needed", {"piece": _piece(node)})
+        return value
+
+    def _call(self, node: ast.Call) -> Value:
+        if _is_method_call(node):
+            function = _METHODS[node.func.attr]
+            args = [self._operand(node.func.value)]
+        else:
+            function, args = _torch_function(node.func), []
+        args += [self._argument(argument) for argument in node.args]
+        kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
+        return _run(node, function, tuple(args), kwargs)
+
+    def _argument(self, node: ast.expr) -> object:
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool | str | None):
+            return node.value
+        if isinstance(node, ast.Tuple | ast.List):
+            return tuple(_int_literal(element) for element in node.elts)
+        return self._operand(node)
+
+    def _attribute(self, node: ast.Attribute) -> Value:
+        value = self.value(node.value)
+        if isinstance(value, _PAIRS) and node.attr == "values":
+            return value.values
+        if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
+            return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {})
+        raise InputError("expr_attribute", {"piece": _piece(node)})
+
+
+def _number_math(node: ast.expr, function: Callable, left: Number, right: Number) -> Number:
+    """Arithmetic on two plain numbers, as Python does it, refusing huge results up front."""
+    huge_power = function is operator.pow and isinstance(left, int) and isinstance(right, int)
+    if huge_power and abs(left) > 1 and right > MAX_INTEGER.bit_length():
+        raise InputError("expr_number", {"piece": _piece(node), "limit": f"{MAX_INTEGER:,}"})
+    try:
+        return _checked_number(node, function(left, right))
+    except (ArithmeticError, TypeError) as error:
+        raise InputError(
+            "expr_number_math", {"piece": _piece(node), "message": str(error)}
+        ) from None
+
+
+def _run(node: ast.expr, function: Callable, args: tuple, kwargs: dict) -> Value:
+    """Call a torch function, after learning the size of its result on meta tensors."""
+    try:
+        with torch.no_grad():
+            shaped = function(*_on_meta(args), **_on_meta(kwargs))
+    except Exception:  # the real call below raises torch's own message
+        shaped = None
+    else:
+        _check_size(node, shaped)
+    try:
+        result = function(*args, **kwargs)
+    except Exception as error:  # whatever torch raises, the learner reads
+        message = _shorten(str(error), MESSAGE_CHARS)
+        raise InputError("expr_torch", {"piece": _piece(node), "message": message}) from None
+    if shaped is None:  # no meta kernel: every allowed operation has one (tested)
+        _check_size(node, result)
+    return result
+
+
+def _on_meta(values):
+    if isinstance(values, Tensor):
+        return torch.empty_like(values, device="meta")
+    if isinstance(values, dict):
+        return {name: _on_meta(value) for name, value in values.items()}
+    if isinstance(values, tuple):
+        return tuple(_on_meta(value) for value in values)
+    return values
+
+
+def _check_size(node: ast.expr | str, result: object) -> None:
+    tensors = result if isinstance(result, _PAIRS) else (result,)
+    for tensor in tensors:
+        if isinstance(tensor, Tensor) and tensor.numel() > MAX_INTERMEDIATE_ENTRIES:
+            raise InputError(
+                "expr_too_large",
+                {
+                    "piece": node if isinstance(node, str) else _piece(node),
+                    "shape": tuple(tensor.shape),
+                    "count": tensor.numel(),
+                    "limit": MAX_INTERMEDIATE_ENTRIES,
+                },
+            )
+
+
+def _tensor(node: ast.expr, value: Value) -> Tensor:
+    """What a line gives must be a tensor: a plain number has no graph to show."""
+    if isinstance(value, _PAIRS):
+        raise InputError("expr_values_needed", {"piece": _piece(node)})
+    if not isinstance(value, Tensor):
+        raise InputError("expr_not_tensor", {"piece": _piece(node)})
+    return value
