@@ -79,12 +79,43 @@ def weighted_rows_figure(
     return figure
 
 
-def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) -> go.Heatmap:
+def difference_figure(difference: np.ndarray, name: str, titles: AxisTitles) -> go.Figure:
+    """A difference shaped like the input `name` (a vector or a matrix), cell by cell."""
+    table = difference_table(difference, name)
+    hover = "%{y}%{x}: %{z:.6g}<extra></extra>"
+    heatmap = _heatmap(
+        table.to_numpy(), hover, y_labels=list(table.index), x_labels=list(table.columns)
+    )
+    figure = go.Figure(heatmap)
+    _lay_out(figure, titles.title, len(table.index))
+    figure.update_xaxes(title_text=titles.columns)
+    figure.update_yaxes(title_text=titles.rows, autorange="reversed")
+    return figure
+
+
+def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
+    """Rows x[…] or W[0], W[1], …; columns [0], [1], …: Python's indexing, read across."""
+    is_matrix = difference.ndim == 2
+    matrix = difference if is_matrix else difference.reshape(1, -1)
+    rows, columns = matrix.shape
+    return pd.DataFrame(
+        matrix,
+        index=[f"{name}[{i}]" for i in range(rows)] if is_matrix else [name],
+        columns=[f"[{j}]" for j in range(columns)],
+    )
+
+
+def _heatmap(
+    matrix: np.ndarray,
+    hover: str,
+    y_labels: list[str] | None = None,
+    x_labels: list[str] | None = None,
+) -> go.Heatmap:
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
     return go.Heatmap(
         z=matrix,
-        x=symbols("x", columns),
+        x=x_labels or symbols("x", columns),
         y=y_labels or symbols("y", rows),
         colorscale=COLORSCALE,
         zmid=0,

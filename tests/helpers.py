@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate")
-ALL_PAGES = ("home", *LESSON_PAGES)
+PRACTICE_PAGES = ("puzzles",)
+ALL_PAGES = ("home", *LESSON_PAGES, *PRACTICE_PAGES)
 
 
 def open_page(page: str, language: str = "en") -> AppTest:

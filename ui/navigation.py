@@ -21,4 +21,4 @@ LESSONS = (
     LessonPage("accumulate", ":material/looks_4:"),
 )
 # Open-ended pages where the learner brings the function or the answer.
-PRACTICE: tuple[LessonPage, ...] = ()
+PRACTICE: tuple[LessonPage, ...] = (LessonPage("puzzles", ":material/extension:"),)
