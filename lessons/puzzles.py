@@ -8,6 +8,7 @@ random points drawn for that attempt, so a formula that is right at one point on
 found out.
 """
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -119,6 +120,11 @@ def parse_answer(puzzle: Puzzle, text: str) -> Script:
     return parse_script(text, [name for name, _ in puzzle.inputs])
 
 
+@functools.cache  # the puzzles are fixed: parse each f once, not at every point
+def function_script(puzzle: Puzzle) -> Script:
+    return parse_answer(puzzle, puzzle.function)
+
+
 def draw_inputs(puzzle: Puzzle, generator: torch.Generator) -> dict[str, Tensor]:
     inputs = {}
     for name, shape in puzzle.inputs:
@@ -133,7 +139,7 @@ def autograd_answer(puzzle: Puzzle, inputs: dict[str, Tensor]) -> Tensor:
     leaves = {
         name: value.clone().requires_grad_(name == puzzle.wrt) for name, value in inputs.items()
     }
-    y = evaluate(parse_answer(puzzle, puzzle.function), leaves).y
+    y = evaluate(function_script(puzzle), leaves).y
     weights = inputs[WEIGHTS] if asks_for_weights(puzzle) else None
     (grad,) = torch.autograd.grad(y, leaves[puzzle.wrt], weights, materialize_grads=True)
     return grad
