@@ -29,7 +29,6 @@ if typed is not None:
 if task in work().hints:
     st.info(t(f"puzzles.{puzzle.name}_hint"), icon=":material/lightbulb:")
 if task in work().revealed:
-    st.markdown(t("puzzles.reference"))
-    st.code(puzzle.reference, language="python")
+    st.markdown(t("puzzles.reference", answer=puzzle.reference))
 
 show_closing(t, "puzzles", tries=3)

@@ -5,7 +5,8 @@ import torch
 
 from i18n import catalog
 from lessons.exercises import EXERCISES, answer, shown_answer
-from tests.helpers import LESSON_PAGES, open_page
+from tests.helpers import LESSON_PAGES, PRACTICE_PAGES, open_page
+from ui.practice import TASKS
 
 
 def typed_right(exercise) -> str:
@@ -37,7 +38,7 @@ def progress(at) -> list[str]:
 
 def page_progress(language, page, done) -> str:
     messages = catalog(language)
-    total = len(EXERCISES[page])
+    total = len(TASKS[page])
     return messages["exercises.progress_page"].format(
         page=messages[f"nav.{page}"], done=done, total=total
     )
@@ -115,6 +116,7 @@ def test_progress_survives_page_and_language_switches_until_reset():
     assert catalog("zh")["exercises.right_exact"] in [box.value for box in at.success]
 
     at.button(key="practice_reset").click().run()
-    assert progress(at) == [page_progress("zh", page, 0) for page in LESSON_PAGES]
+    pages = (*LESSON_PAGES, *PRACTICE_PAGES)
+    assert progress(at) == [page_progress("zh", page, 0) for page in pages]
     assert at.radio(key=f"{first.key}_answer").value is None
     assert catalog("zh")["exercises.right_exact"] not in [box.value for box in at.success]

@@ -19,7 +19,7 @@ from lessons.puzzles import (
     parse_answer,
     puzzle_number,
 )
-from tests.helpers import decode, open_page, plotly_specs
+from tests.helpers import decode, open_page, plotly_specs, texts
 
 BY_NAME = {puzzle.name: puzzle for puzzle in PUZZLES}
 
@@ -187,7 +187,7 @@ def test_the_page_judges_right_wrong_and_unreadable_formulas(language):
     at.query_params["p"] = "5"
     at.run()
     assert at.selectbox(key="puzzles_pick").value == 5
-    assert f"y = {puzzle.function}" in [block.value for block in at.code]
+    assert f"`y = {puzzle.function}`" in texts(at)
 
     check(at, puzzle, "torch.sin(x)")
     (warning,) = at.warning
@@ -227,8 +227,8 @@ def test_the_hint_comes_before_the_reference_answer():
     puzzle = BY_NAME["softmax"]
     at = open_page("puzzles")
     at.selectbox(key="puzzles_pick").set_value(PUZZLES.index(puzzle) + 1).run()
-    assert puzzle.reference not in [block.value for block in at.code]
+    assert puzzle.reference not in texts(at)
     at.button(key=f"{puzzle.key}_hint").click().run()
     assert catalog("en")["puzzles.softmax_hint"] in [box.value for box in at.info]
     at.button(key=f"{puzzle.key}_reveal").click().run()
-    assert puzzle.reference in [block.value for block in at.code]
+    assert f"`{puzzle.reference}`" in texts(at)

@@ -74,21 +74,14 @@ def show_buttons(t: Callable[..., str], task: str, is_right: Callable[[str], boo
         disabled=st.session_state.get(answer_key(task)) is None,
         width="stretch",
     )
-    if task not in state.hints:
+    if task not in state.revealed:
+        # One hint first; once it is read, the same place offers the answer.
+        hinted = task in state.hints
         help_column.button(
-            t("exercises.hint_button"),
-            key=f"{task}_hint",
-            icon=":material/lightbulb:",
-            on_click=state.hints.add,
-            args=(task,),
-            width="stretch",
-        )
-    elif task not in state.revealed:
-        help_column.button(
-            t("exercises.reveal_button"),
-            key=f"{task}_reveal",
-            icon=":material/visibility:",
-            on_click=state.revealed.add,
+            t("exercises.reveal_button" if hinted else "exercises.hint_button"),
+            key=f"{task}_{'reveal' if hinted else 'hint'}",
+            icon=":material/visibility:" if hinted else ":material/lightbulb:",
+            on_click=(state.revealed if hinted else state.hints).add,
             args=(task,),
             width="stretch",
         )

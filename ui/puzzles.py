@@ -64,7 +64,7 @@ def solves(puzzle: Puzzle, typed: str) -> bool:
 
 
 def show_task(t: Translator, puzzle: Puzzle) -> None:
-    st.code(f"y = {puzzle.function}", language="python")
+    st.markdown(t("puzzles.function", function=puzzle.function))
     lines = []
     for name, shape in puzzle.inputs:
         if name == WEIGHTS:
