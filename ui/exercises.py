@@ -1,5 +1,7 @@
 """Predict-then-run exercises at the end of a lesson page, checked by torch when asked."""
 
+from functools import partial
+
 import streamlit as st
 import torch
 
@@ -13,7 +15,6 @@ from lessons.exercises import (
     program,
     shown_answer,
 )
-from lessons.parsing import InputError
 from ui.practice import answer_key, checked_answer, show_buttons, work
 from ui.session import Translator
 from ui.widgets import run_lesson
@@ -46,7 +47,7 @@ def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
         st.text_input(
             t(f"exercises.label_{exercise.kind}"), key=answer_key(task), persist_state="session"
         )
-    show_buttons(t, task, lambda typed: _is_right(exercise, typed))
+    show_buttons(t, task, partial(judge, exercise))
 
     typed = checked_answer(task)
     if typed is not None:
@@ -59,13 +60,6 @@ def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
     if task in state.revealed:
         st.markdown(t("exercises.answer_is"))
         st.code(shown_answer(exercise), language="text")
-
-
-def _is_right(exercise: Exercise, typed: str) -> bool:
-    try:
-        return judge(exercise, typed).correct
-    except InputError:
-        return False
 
 
 def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:

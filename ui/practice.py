@@ -9,10 +9,12 @@ drawn first, already counts a task solved by this very press.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import streamlit as st
 
 from lessons.exercises import EXERCISES
+from lessons.parsing import InputError
 from lessons.puzzles import PUZZLES
 from ui.navigation import LESSONS, PRACTICE
 
@@ -49,7 +51,15 @@ def checked_answer(task: str) -> str | None:
     return checked if checked == st.session_state.get(answer_key(task)) else None
 
 
-def record_check(task: str, is_right: Callable[[str], bool]) -> None:
+class Checked(Protocol):
+    correct: bool
+
+
+# Judges a typed answer; raises InputError when it cannot be read.
+Judge = Callable[[str], Checked]
+
+
+def record_check(task: str, judge: Judge) -> None:
     """on_click of a check button: remember the answer and whether it solved the task."""
     typed = st.session_state.get(answer_key(task))
     if typed is None:
@@ -57,11 +67,14 @@ def record_check(task: str, is_right: Callable[[str], bool]) -> None:
     state = work()
     state.checked[task] = typed
     state.attempts[task] = state.attempts.get(task, 0) + 1
-    if is_right(typed):
-        state.solved.add(task)
+    try:
+        if judge(typed).correct:
+            state.solved.add(task)
+    except InputError:
+        pass  # the page shows the message when it draws the verdict
 
 
-def show_buttons(t: Callable[..., str], task: str, is_right: Callable[[str], bool]) -> None:
+def show_buttons(t: Callable[..., str], task: str, judge: Judge) -> None:
     """Check, then one hint, and only after the hint the answer."""
     state = work()
     check_column, help_column = st.columns(2)
@@ -70,7 +83,7 @@ def show_buttons(t: Callable[..., str], task: str, is_right: Callable[[str], boo
         key=f"{task}_check",
         icon=":material/done:",
         on_click=record_check,
-        args=(task, is_right),
+        args=(task, judge),
         disabled=st.session_state.get(answer_key(task)) is None,
         width="stretch",
     )

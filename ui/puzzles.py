@@ -5,7 +5,6 @@ import streamlit as st
 from torch import Tensor
 
 from charts import AxisTitles, difference_figure, difference_table
-from lessons.parsing import InputError
 from lessons.puzzles import (
     ABSOLUTE_TOLERANCE,
     POINTS,
@@ -20,7 +19,7 @@ from lessons.puzzles import (
 )
 from ui.practice import work
 from ui.session import Translator
-from ui.widgets import escape_markdown, show_matrix
+from ui.widgets import run_lesson, show_matrix
 
 PICK_KEY = "puzzles_pick"
 LINK_PARAM = "p"
@@ -33,11 +32,9 @@ def pick_puzzle(t: Translator) -> int:
     requested = st.query_params.get(LINK_PARAM)
     if requested is not None and requested != st.session_state.get(FOLLOWED_KEY):
         st.session_state[FOLLOWED_KEY] = requested
-        try:
-            st.session_state[PICK_KEY] = puzzle_number(requested)
-        except InputError as error:
-            params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
-            st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
+        number = run_lesson(t, puzzle_number, requested)  # a bad number gets its message
+        if number:
+            st.session_state[PICK_KEY] = number
     number = st.selectbox(
         t("puzzles.pick"),
         range(1, len(PUZZLES) + 1),
@@ -56,11 +53,8 @@ def attempt_seed(puzzle: Puzzle) -> int:
     return work().attempts.get(puzzle.key, 0)
 
 
-def solves(puzzle: Puzzle, typed: str) -> bool:
-    try:
-        return judge_answer(puzzle, typed, attempt_seed(puzzle)).correct
-    except InputError:
-        return False
+def judge_attempt(puzzle: Puzzle, typed: str) -> Judgement:
+    return judge_answer(puzzle, typed, attempt_seed(puzzle))
 
 
 def show_task(t: Translator, puzzle: Puzzle) -> None:

@@ -26,6 +26,7 @@ MAIN_TEXT_INPUT = (
 class PageSpec:
     path: str  # url path; "" is the home page
     charts: int  # Plotly charts on the page with its default inputs
+    shows: str | None = None  # what its result block shows; lessons: x.grad for x = 1, 2, 3
 
     @property
     def result_key(self) -> str:
@@ -33,17 +34,17 @@ class PageSpec:
 
     @property
     def default_result(self) -> str:
-        return shown_gradient(self.path, DEFAULT_X)
+        return self.shows or shown_gradient(self.path, DEFAULT_X)
 
 
-PAGES = (
-    PageSpec("", charts=0),
+LESSONS = (
     PageSpec("scalar", charts=0),
     PageSpec("nonscalar", charts=1),  # the Jacobian
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
     PageSpec("accumulate", charts=0),
 )
-LESSONS = PAGES[1:]
+PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by default
+PAGES = (PageSpec("", charts=0), *LESSONS, *PRACTICE)
 PAGE = {spec.path: spec for spec in PAGES}
 
 
@@ -95,13 +96,16 @@ def expect_text_in(page: Page, key: str, text: str) -> None:
 
 
 def text_input_keys(page: Page) -> set[str]:
-    """Keys of the text inputs in the page's main area (read from their st-key-* class)."""
-    return set(
-        page.locator(MAIN_TEXT_INPUT).evaluate_all(
+    """Keys of the text inputs in the page's main area (read from their st-key-* class),
+    except the answers to exercises and puzzles, which are read when Check is pressed."""
+    return {
+        key
+        for key in page.locator(MAIN_TEXT_INPUT).evaluate_all(
             "containers => containers.flatMap(c => [...c.classList]"
             ".filter(name => name.startsWith('st-key-')).map(name => name.slice(7)))"
         )
-    )
+        if not key.endswith("_answer")
+    }
 
 
 def nav_titles(page: Page) -> list[str]:
