@@ -80,21 +80,20 @@ def weighted_rows_figure(
 
 
 def difference_figure(difference: np.ndarray, name: str, titles: AxisTitles) -> go.Figure:
-    """A difference shaped like the input `name` (a vector or a matrix), cell by cell."""
+    """A difference shaped like the input `name` (a vector or a matrix), drawn like J but
+    labelled with Python's indices: x[0], … or W[0][1], …"""
     table = difference_table(difference, name)
-    hover = "%{y}%{x}: %{z:.6g}<extra></extra>"
-    heatmap = _heatmap(
-        table.to_numpy(), hover, y_labels=list(table.index), x_labels=list(table.columns)
+    figure = jacobian_figure(table.to_numpy(), titles)
+    return figure.update_traces(
+        x=list(table.columns),
+        y=list(table.index),
+        hovertemplate="%{y}%{x} = %{z:.6g}<extra></extra>",
     )
-    figure = go.Figure(heatmap)
-    _lay_out(figure, titles.title, len(table.index))
-    figure.update_xaxes(title_text=titles.columns)
-    figure.update_yaxes(title_text=titles.rows, autorange="reversed")
-    return figure
 
 
 def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
-    """Rows x[…] or W[0], W[1], …; columns [0], [1], …: Python's indexing, read across."""
+    """One row named `x` for a vector, rows W[0], W[1], … for a matrix; columns [0], [1], …:
+    a cell reads x[2] or W[0][1], as Python indexes it."""
     is_matrix = difference.ndim == 2
     matrix = difference if is_matrix else difference.reshape(1, -1)
     rows, columns = matrix.shape
@@ -105,17 +104,12 @@ def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
     )
 
 
-def _heatmap(
-    matrix: np.ndarray,
-    hover: str,
-    y_labels: list[str] | None = None,
-    x_labels: list[str] | None = None,
-) -> go.Heatmap:
+def _heatmap(matrix: np.ndarray, hover: str, y_labels: list[str] | None = None) -> go.Heatmap:
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
     return go.Heatmap(
         z=matrix,
-        x=x_labels or symbols("x", columns),
+        x=symbols("x", columns),
         y=y_labels or symbols("y", rows),
         colorscale=COLORSCALE,
         zmid=0,

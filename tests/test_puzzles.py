@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
+from charts import AxisTitles, difference_figure, difference_table
 from i18n import LANGUAGES, catalog
 from lessons.expression import evaluate
 from lessons.parsing import InputError
@@ -116,6 +117,22 @@ def test_the_failure_report_holds_the_point_and_both_values():
     torch.testing.assert_close(point.expected, torch.cos(point.inputs["x"]))
     torch.testing.assert_close(point.given, torch.sin(point.inputs["x"]))
     torch.testing.assert_close(point.difference, point.given - point.expected)
+
+
+@pytest.mark.parametrize(
+    ("difference", "rows", "columns"),
+    [
+        (np.array([0.5, -1.0, 0.0]), ["x"], ["[0]", "[1]", "[2]"]),
+        (np.arange(6.0).reshape(2, 3), ["W[0]", "W[1]"], ["[0]", "[1]", "[2]"]),
+    ],
+)
+def test_the_difference_is_drawn_with_pythons_indices(difference, rows, columns):
+    name = rows[0][0]
+    (trace,) = difference_figure(difference, name, AxisTitles("d", "r", "c")).data
+    assert list(trace.y) == rows and list(trace.x) == columns
+    np.testing.assert_array_equal(trace.z, difference.reshape(len(rows), -1))
+    table = difference_table(difference, name)
+    assert list(table.index) == rows and table.to_numpy().tolist() == trace.z.tolist()
 
 
 def test_every_attempt_draws_new_points():
