@@ -3,10 +3,11 @@
 The text is parsed with `ast.parse`, which builds a syntax tree and runs nothing. Every
 node of the tree is checked against the allow-lists below, and `evaluate` walks the
 checked tree, calling only the torch functions those lists name (looked up in tables
-built here, never by the text's own names). Before each operation runs, it runs on
-"meta" tensors, which have shapes but no storage: an operation that would build a
-tensor of more than MAX_INTERMEDIATE_ENTRIES entries is refused before any memory is
-spent on it.
+built here, never by the text's own names). Before each operation runs, the size of its
+result is bounded from its arguments' sizes or, when that bound is not small enough,
+found by running it on "meta" tensors, which have shapes but no storage: an operation
+that would build a tensor of more than MAX_INTERMEDIATE_ENTRIES entries is refused
+before any memory is spent on it.
 
 Results that contain nan or infinity are returned as they are: they are what torch
 computes, and the page shows them (see `Evaluation.finite`).
@@ -70,9 +71,21 @@ ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "e
 # The only strings the language takes: a loss's reduction.
 KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 
+# Upper bounds on the entries of a result, from its tensor arguments alone, so that most
+# operations need no meta run (torch's meta kernels are Python, about a millisecond each).
+# Element-wise, reducing and reshaping operations never exceed their arguments broadcast
+# together; products never exceed the product of their arguments' sizes. Every other
+# name (diag, expand, repeat, and any added later) runs on meta tensors first.
+_BROADCAST_BOUNDED = frozenset(
+    (*_ELEMENTWISE, *_ACTIVATIONS, *_REDUCTIONS, *_NORMALISERS, *_SHAPES, *ALLOWED_FUNCTIONAL)
+) | {"dot", "t", "transpose", "trace", "view", "permute", "detach", "clone"}
+_PRODUCT_BOUNDED = frozenset({"matmul", "mm", "mv", "outer"})
+
 # The tables the evaluator calls through: names from the allow-lists, nothing else.
 _TORCH_FUNCTIONS = {name: getattr(torch, name) for name in ALLOWED_TORCH_FUNCTIONS}
 _FUNCTIONAL = {name: getattr(torch.nn.functional, name) for name in ALLOWED_FUNCTIONAL}
+# F.relu(x) is torch.relu(x), the same graph node; F.relu(x, True) would change x in place.
+_FUNCTIONAL["relu"] = torch.relu
 _METHODS = {name: getattr(torch.Tensor, name) for name in ALLOWED_METHODS}
 _TENSOR_ATTRIBUTES = {"T": operator.attrgetter("T"), "mT": operator.attrgetter("mT")}
 _BINARY = {
@@ -130,14 +143,16 @@ def parse_script(text: str, input_names: Collection[str]) -> Script:
     if _bracket_depth(text) > MAX_DEPTH:
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     try:
-        module = ast.parse(textwrap.dedent(text).strip())
+        module = ast.parse(textwrap.dedent(text))
     except SyntaxError as error:
         raise InputError("expr_syntax", {"line": error.lineno or 1, "message": error.msg}) from None
     except ValueError as error:  # a null byte, in Python 3.11
         raise InputError("expr_syntax", {"line": 1, "message": str(error)}) from None
     except (RecursionError, MemoryError):
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH}) from None
-    _check_tree_size(module.body)
+    # Quoting a refused statement recurses over it; + 1 for the statement's own level.
+    if any(_depth(node) > MAX_DEPTH + 1 for node in module.body):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     script = Script(
         tuple(_statement(node, is_last=node is module.body[-1]) for node in module.body)
     )
@@ -185,21 +200,17 @@ def _validate(script: Script, input_names: Collection[str]) -> None:
         raise InputError(
             "expr_too_many_lines", {"count": len(script.statements), "limit": MAX_STATEMENTS}
         )
-    _check_tree_size([statement.expression for statement in script.statements])
+    # Size first, by iterative walks: everything after this recurses over the tree.
+    count = sum(_node_count(statement.expression) for statement in script.statements)
+    if count > MAX_NODES:
+        raise InputError("expr_too_many_nodes", {"count": count, "limit": MAX_NODES})
+    if any(_depth(statement.expression) > MAX_DEPTH for statement in script.statements):
+        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     for statement in script.statements:
         _Checker(taken).expression(statement.expression)
         if statement.target is not None:
             check_input_name(statement.target, taken)
             taken.append(statement.target)
-
-
-def _check_tree_size(roots: list[ast.AST]) -> None:
-    """Node count and depth, found by iterative walks: everything after them recurses."""
-    count = sum(_node_count(root) for root in roots)
-    if count > MAX_NODES:
-        raise InputError("expr_too_many_nodes", {"count": count, "limit": MAX_NODES})
-    if any(_depth(root) > MAX_DEPTH for root in roots):
-        raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
 
 
 def _bracket_depth(text: str) -> int:
@@ -397,7 +408,7 @@ def _slice_bound(node: ast.expr | None) -> int | None:
 
 
 class _Evaluator:
-    """Walks a checked tree; every operation is sized on meta tensors, then run."""
+    """Walks a checked tree; every operation is sized before it runs."""
 
     def __init__(self, values: Mapping[str, Tensor]) -> None:
         self._values = values
@@ -411,20 +422,22 @@ class _Evaluator:
             left, right = self._operand(node.left), self._operand(node.right)
             function = _BINARY[type(node.op)]
             if isinstance(left, Tensor) or isinstance(right, Tensor):
-                return _run(node, function, (left, right), {})
+                bound = _product_bound if isinstance(node.op, ast.MatMult) else _broadcast_bound
+                return _run(node, function, (left, right), {}, bound)
             return _number_math(node, function, left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self._operand(node.operand)
             function = _UNARY[type(node.op)]
             if isinstance(operand, Tensor):
-                return _run(node, function, (operand,), {})
+                return _run(node, function, (operand,), {}, _broadcast_bound)
             return function(operand)
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Attribute):
             return self._attribute(node)
         if isinstance(node, ast.Subscript):
-            return _run(node, operator.getitem, (self._operand(node.value), _index(node.slice)), {})
+            indexed = (self._operand(node.value), _index(node.slice))
+            return _run(node, operator.getitem, indexed, {}, _broadcast_bound)
         raise InputError("expr_not_allowed", {"piece": _piece(node)})
 
     def _operand(self, node: ast.expr) -> Tensor | Number:
@@ -441,7 +454,7 @@ class _Evaluator:
             function, args = _torch_function(node.func), []
         args += [self._argument(argument) for argument in node.args]
         kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
-        return _run(node, function, tuple(args), kwargs)
+        return _run(node, function, tuple(args), kwargs, _size_bound(node.func.attr))
 
     def _argument(self, node: ast.expr) -> object:
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | str | None):
@@ -455,7 +468,7 @@ class _Evaluator:
         if isinstance(value, _PAIRS) and node.attr == "values":
             return value.values
         if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
-            return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {})
+            return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {}, _broadcast_bound)
         raise InputError("expr_attribute", {"piece": _piece(node)})
 
 
@@ -472,23 +485,58 @@ def _number_math(node: ast.expr, function: Callable, left: Number, right: Number
         ) from None
 
 
-def _run(node: ast.expr, function: Callable, args: tuple, kwargs: dict) -> Value:
-    """Call a torch function, after learning the size of its result on meta tensors."""
-    try:
-        with torch.no_grad():
-            shaped = function(*_on_meta(args), **_on_meta(kwargs))
-    except Exception:  # the real call below raises torch's own message
-        shaped = None
-    else:
-        _check_size(node, shaped)
+def _run(node: ast.expr, function: Callable, args: tuple, kwargs: dict, bound: Callable) -> Value:
+    """Call a torch function once the size of its result is known to fit.
+
+    `bound` gives an upper bound on the result's entries from the tensor arguments, or
+    None. When it does not show that the result fits, the call runs first on meta tensors,
+    which gives the exact shape without storage."""
+    tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, Tensor)]
+    most = bound(tensors)
+    sized = most is not None and most <= MAX_INTERMEDIATE_ENTRIES
+    if not sized:
+        try:
+            with torch.no_grad():
+                _check_size(node, function(*_on_meta(args), **_on_meta(kwargs)))
+                sized = True
+        except InputError:
+            raise
+        except Exception:  # the real call below raises torch's own message
+            pass
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # whatever torch raises, the learner reads
         message = _shorten(str(error), MESSAGE_CHARS)
         raise InputError("expr_torch", {"piece": _piece(node), "message": message}) from None
-    if shaped is None:  # no meta kernel: every allowed operation has one (tested)
+    if not sized:  # no meta kernel: every allowed operation has one (tested)
         _check_size(node, result)
     return result
+
+
+def _size_bound(name: str) -> Callable[[list[Tensor]], int | None]:
+    if name in _BROADCAST_BOUNDED:
+        return _broadcast_bound
+    if name in _PRODUCT_BOUNDED:
+        return _product_bound
+    return _no_bound
+
+
+def _broadcast_bound(tensors: list[Tensor]) -> int:
+    """The entries of the shapes broadcast together, or more if they do not broadcast."""
+    rank = max((tensor.dim() for tensor in tensors), default=0)
+    sizes = [1] * rank
+    for tensor in tensors:
+        for axis, size in enumerate(tensor.shape, start=rank - tensor.dim()):
+            sizes[axis] = max(sizes[axis], size)
+    return math.prod(sizes)
+
+
+def _product_bound(tensors: list[Tensor]) -> int:
+    return math.prod(tensor.numel() for tensor in tensors)
+
+
+def _no_bound(tensors: list[Tensor]) -> None:
+    return None
 
 
 def _on_meta(values):
@@ -502,18 +550,22 @@ def _on_meta(values):
 
 
 def _check_size(node: ast.expr | str, result: object) -> None:
-    tensors = result if isinstance(result, _PAIRS) else (result,)
-    for tensor in tensors:
-        if isinstance(tensor, Tensor) and tensor.numel() > MAX_INTERMEDIATE_ENTRIES:
-            raise InputError(
-                "expr_too_large",
-                {
-                    "piece": node if isinstance(node, str) else _piece(node),
-                    "shape": tuple(tensor.shape),
-                    "count": tensor.numel(),
-                    "limit": MAX_INTERMEDIATE_ENTRIES,
-                },
-            )
+    for tensor in result if isinstance(result, _PAIRS) else (result,):
+        if isinstance(tensor, Tensor):
+            _check_shape(node, tensor.shape)
+
+
+def _check_shape(node: ast.expr | str, shape: torch.Size) -> None:
+    if math.prod(shape) > MAX_INTERMEDIATE_ENTRIES:
+        raise InputError(
+            "expr_too_large",
+            {
+                "piece": node if isinstance(node, str) else _piece(node),
+                "shape": tuple(shape),
+                "count": math.prod(shape),
+                "limit": MAX_INTERMEDIATE_ENTRIES,
+            },
+        )
 
 
 def _tensor(node: ast.expr, value: Value) -> Tensor:
