@@ -5,6 +5,8 @@ import io
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from i18n import LANGUAGES, catalog
@@ -19,6 +21,7 @@ from lessons.exercises import (
     shown_answer,
 )
 from lessons.parsing import InputError
+from tests.test_properties import any_text, result_or_readable_error
 
 ALL = [exercise for exercises in EXERCISES.values() for exercise in exercises]
 BY_KEY = {exercise.key: exercise for exercise in ALL}
@@ -179,3 +182,15 @@ def test_unreadable_answers_raise_the_parsers_errors(exercise, text, code):
     with pytest.raises(InputError) as raised:
         judge(BY_KEY[exercise], text)
     assert raised.value.code == code
+
+
+# --- generated answers ---------------------------------------------------------------------
+
+TEXT_KINDS = [exercise for exercise in ALL if exercise.kind != "choice"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(TEXT_KINDS), any_text)
+def test_any_typed_answer_gets_a_verdict_or_a_readable_error(exercise, text):
+    verdict = result_or_readable_error(judge, exercise, text)
+    assert verdict is None or isinstance(verdict.correct, bool)

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from charts import AxisTitles, difference_figure, difference_table
@@ -21,8 +23,11 @@ from lessons.puzzles import (
     puzzle_number,
 )
 from tests.helpers import decode, open_page, plotly_specs, texts
+from tests.test_properties import result_or_readable_error
 
 BY_NAME = {puzzle.name: puzzle for puzzle in PUZZLES}
+# Every puzzle's f and reference, typed into every other puzzle (names it may not know).
+FORMULAS = [text for puzzle in PUZZLES for text in (puzzle.function, puzzle.reference)]
 
 
 def test_ten_to_fifteen_puzzles_cover_the_operations_asked_for():
@@ -249,3 +254,17 @@ def test_the_hint_comes_before_the_reference_answer():
     assert catalog("en")["puzzles.softmax_hint"] in [box.value for box in at.info]
     at.button(key=f"{puzzle.key}_reveal").click().run()
     assert f"`{puzzle.reference}`" in texts(at)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PUZZLES), st.one_of(st.text(max_size=80), st.sampled_from(FORMULAS)))
+def test_any_typed_formula_gets_a_judgement_or_a_readable_error(puzzle, text):
+    judgement = result_or_readable_error(judge_answer, puzzle, text, 0)
+    assert judgement is None or isinstance(judgement.correct, bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20))
+def test_any_puzzle_link_opens_a_puzzle_or_gets_a_readable_error(text):
+    number = result_or_readable_error(puzzle_number, text)
+    assert number is None or 1 <= number <= len(PUZZLES)
