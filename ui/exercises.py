@@ -1,5 +1,6 @@
 """Predict-then-run exercises at the end of a lesson page, checked by torch when asked."""
 
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -15,7 +16,7 @@ from lessons.exercises import (
     program,
     shown_answer,
 )
-from ui.practice import answer_key, checked_answer, show_buttons, work
+from ui.practice import Checked, Judge, answer_key, checked_answer, show_buttons, work
 from ui.session import Translator
 from ui.widgets import run_lesson
 
@@ -47,19 +48,42 @@ def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
         st.text_input(
             t(f"exercises.label_{exercise.kind}"), key=answer_key(task), persist_state="session"
         )
-    show_buttons(t, task, partial(judge, exercise))
+    show_attempt(
+        t,
+        task,
+        partial(judge, exercise),
+        partial(_show_verdict, t, exercise),
+        hint=t(f"exercises.{task}_hint"),
+        reveal=partial(_show_answer, t, exercise),
+    )
 
+
+def show_attempt(
+    t: Translator,
+    task: str,
+    judge: Judge,
+    show_verdict: Callable[[Checked], None],
+    hint: str,
+    reveal: Callable[[], None],
+) -> None:
+    """The check, hint and answer buttons, then what they asked for: the verdict on the
+    answer last checked (or why it cannot be read), the hint, the answer."""
+    show_buttons(t, task, judge)
     typed = checked_answer(task)
     if typed is not None:
-        verdict = run_lesson(t, judge, exercise, typed)
+        verdict = run_lesson(t, judge, typed)
         if verdict:
-            _show_verdict(t, exercise, verdict)
+            show_verdict(verdict)
     state = work()
     if task in state.hints:
-        st.info(t(f"exercises.{task}_hint"), icon=":material/lightbulb:")
+        st.info(hint, icon=":material/lightbulb:")
     if task in state.revealed:
-        st.markdown(t("exercises.answer_is"))
-        st.code(shown_answer(exercise), language="text")
+        reveal()
+
+
+def _show_answer(t: Translator, exercise: Exercise) -> None:
+    st.markdown(t("exercises.answer_is"))
+    st.code(shown_answer(exercise), language="text")
 
 
 def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:

@@ -100,6 +100,10 @@ def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
     show_matrix(t, figure, difference_table(difference, puzzle.wrt), f"{puzzle.key}_difference")
 
 
+def show_reference(t: Translator, puzzle: Puzzle) -> None:
+    st.markdown(t("puzzles.reference", answer=puzzle.reference))
+
+
 def format_values(value: Tensor) -> str:
     """float64 values with six significant digits, without torch's dtype suffix."""
     return np.array2string(value.numpy(), precision=6, separator=", ")
