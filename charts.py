@@ -177,6 +177,31 @@ def shape_cost_figure(
     return figure
 
 
+def difference_figure(difference: np.ndarray, name: str, titles: AxisTitles) -> go.Figure:
+    """A difference shaped like the input `name` (a vector or a matrix), drawn like J but
+    labelled with Python's indices: x[0], … or W[0][1], …"""
+    table = difference_table(difference, name)
+    figure = jacobian_figure(table.to_numpy(), titles)
+    return figure.update_traces(
+        x=list(table.columns),
+        y=list(table.index),
+        hovertemplate="%{y}%{x} = %{z:.6g}<extra></extra>",
+    )
+
+
+def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
+    """One row named `x` for a vector, rows W[0], W[1], … for a matrix; columns [0], [1], …:
+    a cell reads x[2] or W[0][1], as Python indexes it."""
+    is_matrix = difference.ndim == 2
+    matrix = difference if is_matrix else difference.reshape(1, -1)
+    rows, columns = matrix.shape
+    return pd.DataFrame(
+        matrix,
+        index=[f"{name}[{i}]" for i in range(rows)] if is_matrix else [name],
+        columns=[f"[{j}]" for j in range(columns)],
+    )
+
+
 def _heatmap(matrix: np.ndarray, hover: str, labels: EntryLabels) -> go.Heatmap:
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED

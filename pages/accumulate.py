@@ -1,6 +1,7 @@
 import streamlit as st
 
 from lessons.accumulate import MAX_CALLS, OPTIMIZER, accumulation_lesson
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     run_lesson,
@@ -56,4 +57,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "accumulate")
 show_closing(t, "accumulate", tries=3)

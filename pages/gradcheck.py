@@ -10,6 +10,7 @@ from lessons.gradcheck import (
     gradcheck_lesson,
     power_of_ten,
 )
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -137,4 +138,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "gradcheck")
 show_closing(t, "gradcheck", tries=4)

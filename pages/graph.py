@@ -2,6 +2,7 @@ import streamlit as st
 
 from charts import AxisTitles, grouped_bars_figure, labelled_table
 from lessons.graph_reuse import GRAPH_LINES, graph_lesson
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     run_lesson,
@@ -89,4 +90,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "graph")
 show_closing(t, "graph", tries=3)

@@ -5,6 +5,7 @@ from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import BATCHED_CODE, jacobian_lesson, jacobian_step
 from ui.cost import request_measurement, session_measurement, show_measurement
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -98,4 +99,5 @@ else:
 if view:
     show_program(t, view.program)
 
+show_exercises(t, "jacobian")
 show_closing(t, "jacobian", tries=4)

@@ -2,6 +2,7 @@ import streamlit as st
 
 from lessons.functions import NONSCALAR_FUNCTIONS
 from lessons.nonscalar import JACOBIAN_CALLS, nonscalar_lesson
+from ui.exercises import show_exercises
 from ui.navigation import LESSONS
 from ui.session import start_page
 from ui.widgets import (
@@ -89,4 +90,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "nonscalar")
 show_closing(t, "nonscalar", tries=3)

@@ -2,6 +2,7 @@ import streamlit as st
 
 from lessons.functions import SCALAR_FUNCTIONS
 from lessons.scalar import scalar_lesson
+from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -38,4 +39,5 @@ if lesson:
         st.markdown(t("scalar.why_body"))
     show_program(t, lesson.program)
 
+show_exercises(t, "scalar")
 show_closing(t, "scalar", tries=3)

@@ -12,6 +12,7 @@ from lessons.vjp import (
     vjp_lesson,
     wrong_length_error,
 )
+from ui.exercises import show_exercises
 from ui.session import Translator, start_page
 from ui.widgets import (
     axis_titles,
@@ -101,4 +102,5 @@ if lesson:
 
     show_program(t, lesson.program)
 
+show_exercises(t, "vjp")
 show_closing(t, "vjp", tries=4)

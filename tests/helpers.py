@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck")
-PRACTICE_PAGES = ("playground",)
+PRACTICE_PAGES = ("playground", "puzzles")
 ALL_PAGES = ("home", *LESSON_PAGES, *PRACTICE_PAGES)
 
 

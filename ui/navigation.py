@@ -24,4 +24,7 @@ LESSONS = (
     LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.
-PRACTICE: tuple[LessonPage, ...] = (LessonPage("playground", ":material/draw:"),)
+PRACTICE: tuple[LessonPage, ...] = (
+    LessonPage("playground", ":material/draw:"),
+    LessonPage("puzzles", ":material/extension:"),
+)

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, translate
+from ui.practice import show_progress
 
 LANGUAGE_KEY = "lang"
 
@@ -29,7 +30,8 @@ def initial_language() -> str:
 
 
 def start_page() -> Translator:
-    """Call first on every page. Returns the translator for this session's language.
+    """Call first on every page. Returns the translator for this session's language,
+    after drawing the learner's progress in the sidebar.
 
     A `pages/` folder next to app.py makes a fresh server answer its first request the
     old way: a deep link such as /vjp then runs the page without app.py (no navigation,
@@ -40,4 +42,6 @@ def start_page() -> Translator:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-    return Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
+    t = Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
+    show_progress(t)
+    return t

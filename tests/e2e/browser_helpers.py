@@ -27,6 +27,7 @@ MAIN_TEXT_INPUT = (
 class PageSpec:
     path: str  # url path; "" is the home page
     charts: int  # Plotly charts on the page with its default inputs
+    shows: str | None = None  # what its result block shows; lessons: x.grad for x = 1, 2, 3
 
     @property
     def result_key(self) -> str:
@@ -34,11 +35,10 @@ class PageSpec:
 
     @property
     def default_result(self) -> str:
-        return shown_gradient(self.path, DEFAULT_X)
+        return self.shows or shown_gradient(self.path, DEFAULT_X)
 
 
-PAGES = (
-    PageSpec("", charts=0),
+LESSONS = (
     PageSpec("scalar", charts=0),
     PageSpec("nonscalar", charts=1),  # the Jacobian
     PageSpec("vjp", charts=2),  # the Jacobian; weighted rows with their column sums
@@ -47,9 +47,10 @@ PAGES = (
     PageSpec("graph", charts=1),  # x.grad with and without detach()
     PageSpec("gradcheck", charts=1),  # the error against h
 )
-LESSONS = PAGES[1:]
-# Pages in the sidebar's Practice section; tests/e2e/test_playground.py covers them.
-PRACTICE = ("playground",)
+PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by default
+PAGES = (PageSpec("", charts=0), *LESSONS, *PRACTICE)
+# In the sidebar too, but tested on its own: tests/e2e/test_playground.py.
+PLAYGROUND = "playground"
 PAGE = {spec.path: spec for spec in PAGES}
 
 
@@ -101,13 +102,16 @@ def expect_text_in(page: Page, key: str, text: str) -> None:
 
 
 def text_input_keys(page: Page) -> set[str]:
-    """Keys of the text inputs in the page's main area (read from their st-key-* class)."""
-    return set(
-        page.locator(MAIN_TEXT_INPUT).evaluate_all(
+    """Keys of the text inputs in the page's main area (read from their st-key-* class),
+    except the answers to exercises and puzzles, which are read when Check is pressed."""
+    return {
+        key
+        for key in page.locator(MAIN_TEXT_INPUT).evaluate_all(
             "containers => containers.flatMap(c => [...c.classList]"
             ".filter(name => name.startsWith('st-key-')).map(name => name.slice(7)))"
         )
-    )
+        if not key.endswith("_answer")
+    }
 
 
 def nav_titles(page: Page) -> list[str]:

@@ -80,6 +80,24 @@ def test_hostile_text_is_refused_and_the_page_recovers(page: Page, app_server, p
             assert not dialogs, f"{name} in {key} opened a dialog: {dialogs}"
 
 
+# Answers are read when Check is pressed: an exercise on a lesson page, and a puzzle.
+ANSWERS = {"scalar": "scalar_two_dot", "puzzles": "puzzles_sum"}
+
+
+@pytest.mark.parametrize(("path", "task"), ANSWERS.items())
+def test_hostile_answers_are_refused_when_checked(page: Page, app_server, path, task):
+    open_page(page, app_server.url, path)
+    for name, payload in PAYLOADS.items():
+        submit_text(page, f"{task}_answer", payload)
+        wait_until_settled(page)
+        expect(page.locator(ERROR)).to_have_count(0)
+        page.locator(f"{keyed(f'{task}_check')} button").click()
+        expect(page.locator(ERROR).first).to_be_visible()
+        wait_until_settled(page)
+        expect(page.locator(EXCEPTION)).to_have_count(0)
+        assert page.evaluate(INJECTED_FROM_TEXT) == 0, f"{name} in {task} injected markup"
+
+
 def fill_all(page: Page, inputs: dict[str, str]) -> None:
     for key, text in inputs.items():
         submit_text(page, key, text)

@@ -1,0 +1,384 @@
+"""Predict, then run: short exercises whose answers torch computes when they are checked.
+
+Each exercise is a small function that runs a few torch steps on exact inputs and returns
+what the learner is asked to predict. The page shows that very function as a program
+(its body, with the final `return` turned into `print`), so the code the learner reads is
+the code that computed the answer; nothing about the answer is stored anywhere else.
+"""
+
+import ast
+import functools
+import inspect
+import textwrap
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from lessons.parsing import InputError, parse_vector
+
+# A typed number is right when |typed - torch| <= ABSOLUTE + RELATIVE * |torch|: loose
+# enough for answers rounded to four decimals, tight enough that 12 is not 12.01.
+ABSOLUTE_TOLERANCE = 1e-4
+RELATIVE_TOLERANCE = 1e-4
+KINDS = ("vector", "shape", "number", "choice")
+# Shapes read as the app writes them: 2, 3 or (2, 3), or with a multiplication sign.
+_TIMES = str.maketrans({"\u00d7": ",", "*": ","})
+
+Answer = Tensor | tuple[int, ...] | float | str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """`solve` runs the steps and returns the answer; its name is the catalog key."""
+
+    solve: Callable[[], Answer]
+    kind: str
+    options: tuple[str, ...] = ()  # for "choice": the names of the options
+
+    @property
+    def key(self) -> str:
+        return self.solve.__name__
+
+
+@dataclass(frozen=True)
+class Verdict:
+    correct: bool
+    # typed minus torch's, entry by entry (vector, number, shape), when the sizes agree
+    difference: Tensor | tuple[int, ...] | None = None
+    # (typed, expected) number of entries, when they differ
+    sizes: tuple[int, int] | None = None
+
+
+# --- the exercises, one function each; the body is the program the learner reads ---------
+
+
+def scalar_two_dot() -> Tensor:
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    return x.grad
+
+
+def scalar_mean() -> Tensor:
+    x = torch.tensor([2.0, 4.0, 6.0, 8.0], requires_grad=True)
+    y = x.mean()
+    y.backward()
+    return x.grad
+
+
+def scalar_grad_shape() -> tuple[int, ...]:
+    x = torch.ones(2, 3, requires_grad=True)
+    y = (x**2).sum()
+    y.backward()
+    return tuple(x.grad.shape)
+
+
+def nonscalar_vector_backward() -> str:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    outcome = "no_error"
+    try:
+        y.backward()
+    except RuntimeError:
+        outcome = "raises"
+    return outcome
+
+
+def nonscalar_one_entry() -> Tensor:
+    x = torch.tensor([3.0], requires_grad=True)
+    y = x * x
+    y.backward()
+    return x.grad
+
+
+def nonscalar_ones_like() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x**3
+    y.backward(torch.ones_like(y))
+    return x.grad
+
+
+def nonscalar_jacobian_shape() -> tuple[int, ...]:
+    A = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
+    x = torch.tensor([1.0, 1.0, 1.0])
+    J = torch.autograd.functional.jacobian(lambda x: A @ x, x)
+    return tuple(J.shape)
+
+
+def vjp_one_hot_row() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = torch.cumsum(x, dim=0)
+    v = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    y.backward(v)
+    return x.grad
+
+
+def vjp_weights() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.backward(torch.tensor([1.0, 0.5, -1.0]))
+    return x.grad
+
+
+def vjp_linear() -> Tensor:
+    A = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
+    x = torch.tensor([5.0, -2.0, 7.0], requires_grad=True)
+    y = A @ x
+    y.backward(torch.tensor([2.0, 1.0]))
+    return x.grad
+
+
+def vjp_softmax_ones() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = torch.softmax(x, dim=0)
+    y.backward(torch.ones_like(y))
+    return x.grad
+
+
+def accumulate_two_calls() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for _ in range(2):
+        y = 2 * torch.dot(x, x)
+        y.backward()
+    return x.grad
+
+
+def accumulate_after_zero() -> Tensor:
+    x = torch.tensor([1.0, -1.0], requires_grad=True)
+    for _ in range(3):
+        (x * x).sum().backward()
+    x.grad.zero_()
+    (x * x).sum().backward()
+    return x.grad
+
+
+def accumulate_second_backward() -> str:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    try:
+        y.backward()
+        outcome = "no_error"
+    except RuntimeError:
+        outcome = "raises"
+    return outcome
+
+
+def accumulate_sum_twice() -> Tensor:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.sum()
+    y.backward()
+    y.backward()
+    return x.grad
+
+
+def jacobian_passes() -> int:
+    A = torch.tensor([[1.0, 2.0, 0.0, 1.0], [0.0, -1.0, 3.0, 2.0]])
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = A @ x
+    passes = 0
+    for i in range(y.numel()):
+        v = torch.zeros_like(y)
+        v[i] = 1
+        torch.autograd.grad(y, x, v, retain_graph=True)
+        passes += 1
+    return passes
+
+
+def jacobian_jacrev_shape() -> tuple[int, ...]:
+    A = torch.tensor([[1.0, 2.0, 0.0, 1.0], [0.0, -1.0, 3.0, 2.0]])
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    J = torch.func.jacrev(lambda x: A @ x)(x)
+    return tuple(J.shape)
+
+
+def jacobian_vjp_row() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0])
+    _, vjp = torch.func.vjp(lambda x: torch.cumsum(x * x, dim=0), x)
+    (row,) = vjp(torch.tensor([0.0, 0.0, 1.0]))
+    return row
+
+
+def jacobian_jvp_column() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0])
+    _, column = torch.func.jvp(
+        lambda x: torch.cumsum(x * x, dim=0), (x,), (torch.tensor([1.0, 0.0, 0.0]),)
+    )
+    return column
+
+
+def graph_detach() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    z = y.detach() * x
+    z.sum().backward()
+    return x.grad
+
+
+def graph_nonleaf_grad() -> str:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    (y * y).sum().backward()
+    return "none" if y.grad is None else "tensor"
+
+
+def graph_retain_graph() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad
+
+
+def gradcheck_central() -> float:
+    x = torch.tensor(2.0, dtype=torch.float64)
+    h = 0.1
+    estimate = ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+    return estimate.item()
+
+
+def gradcheck_error() -> float:
+    x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    h = 0.1
+    estimate = ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+    (x**3).backward()
+    return (estimate - x.grad).item()
+
+
+def gradcheck_precision() -> str:
+    h = 1e-6
+    errors = {}
+    for name in ("float32", "float64"):
+        x = torch.tensor(2.0, dtype=getattr(torch, name), requires_grad=True)
+        (x**3).backward()
+        with torch.no_grad():
+            estimate = ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+        errors[name] = (estimate - x.grad).abs().item()
+    return min(errors, key=errors.get)
+
+
+_OUTCOMES = ("raises", "no_error")
+
+EXERCISES: dict[str, tuple[Exercise, ...]] = {
+    "scalar": (
+        Exercise(scalar_two_dot, "vector"),
+        Exercise(scalar_mean, "vector"),
+        Exercise(scalar_grad_shape, "shape"),
+    ),
+    "nonscalar": (
+        Exercise(nonscalar_vector_backward, "choice", _OUTCOMES),
+        Exercise(nonscalar_one_entry, "vector"),
+        Exercise(nonscalar_ones_like, "vector"),
+        Exercise(nonscalar_jacobian_shape, "shape"),
+    ),
+    "vjp": (
+        Exercise(vjp_one_hot_row, "vector"),
+        Exercise(vjp_weights, "vector"),
+        Exercise(vjp_linear, "vector"),
+        Exercise(vjp_softmax_ones, "vector"),
+    ),
+    "accumulate": (
+        Exercise(accumulate_two_calls, "vector"),
+        Exercise(accumulate_after_zero, "vector"),
+        Exercise(accumulate_second_backward, "choice", _OUTCOMES),
+        Exercise(accumulate_sum_twice, "vector"),
+    ),
+    # Pages built on other branches: the lead wires show_exercises into them.
+    "jacobian": (
+        Exercise(jacobian_passes, "number"),
+        Exercise(jacobian_jacrev_shape, "shape"),
+        Exercise(jacobian_vjp_row, "vector"),
+        Exercise(jacobian_jvp_column, "vector"),
+    ),
+    "graph": (
+        Exercise(graph_detach, "vector"),
+        Exercise(graph_nonleaf_grad, "choice", ("none", "tensor")),
+        Exercise(graph_retain_graph, "vector"),
+    ),
+    "gradcheck": (
+        Exercise(gradcheck_central, "number"),
+        Exercise(gradcheck_error, "number"),
+        Exercise(gradcheck_precision, "choice", ("float32", "float64")),
+    ),
+}
+
+
+# --- running and judging -------------------------------------------------------------------
+
+
+def answer(exercise: Exercise) -> Answer:
+    """What torch says now. Reading a non-leaf's .grad warns; the answer is the point."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return exercise.solve()
+
+
+def shown_answer(exercise: Exercise) -> str:
+    """The answer as the program prints it."""
+    return str(answer(exercise))
+
+
+@functools.cache  # the source of a function does not change while the app runs
+def program(exercise: Exercise) -> str:
+    """The body of `solve` as a program that prints its answer instead of returning it."""
+    source = textwrap.dedent(inspect.getsource(exercise.solve))
+    function = ast.parse(source).body[0]
+    lines = source.splitlines()
+    body = lines[function.body[0].lineno - 1 : function.body[-1].lineno - 1]
+    returned = ast.get_source_segment(source, function.body[-1].value)
+    code = textwrap.dedent("\n".join(body))
+    return f"import torch\n\n{code}\nprint({returned})\n"
+
+
+def judge(exercise: Exercise, typed: str) -> Verdict:
+    """Compare the learner's answer with torch's; InputError if the text cannot be read."""
+    expected = answer(exercise)
+    match exercise.kind:
+        case "choice":
+            return Verdict(typed == expected)
+        case "shape":
+            return _compare_shape(parse_shape(typed), expected)
+        case "number":
+            return _compare_numbers(torch.tensor([parse_number(typed)]), torch.tensor([expected]))
+        case "vector":
+            return _compare_numbers(torch.tensor(parse_vector(typed)), expected.flatten())
+    raise ValueError(f"unknown kind {exercise.kind!r}")
+
+
+def parse_number(text: str) -> float:
+    try:
+        (value,) = parse_vector(text, max_length=1)
+    except InputError as error:
+        if error.code != "too_many":
+            raise
+        raise InputError("one_number", {"count": error.params["count"]}) from None
+    return value
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """`2, 3`, `(2, 3)`, `(3,)` or `2 * 3`: sizes are whole numbers, 0 or more."""
+    sizes = parse_vector(text.translate(_TIMES))
+    for size in sizes:
+        if size < 0 or size != int(size):
+            raise InputError("not_a_size", {"entry": f"{size:g}"})
+    return tuple(int(size) for size in sizes)
+
+
+def _compare_shape(typed: tuple[int, ...], expected: tuple[int, ...]) -> Verdict:
+    if len(typed) != len(expected):
+        return Verdict(False, sizes=(len(typed), len(expected)))
+    difference = tuple(a - b for a, b in zip(typed, expected, strict=True))
+    return Verdict(typed == expected, difference=difference)
+
+
+def _compare_numbers(typed: Tensor, expected: Tensor) -> Verdict:
+    if typed.numel() != expected.numel():
+        return Verdict(False, sizes=(typed.numel(), expected.numel()))
+    # float64: the typed digits are compared as typed, not rounded to float32 first.
+    typed, expected = typed.double(), expected.double()
+    difference = typed - expected
+    limit = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * expected.abs()
+    return Verdict(bool((difference.abs() <= limit).all()), difference=difference)

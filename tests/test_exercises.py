@@ -1,0 +1,196 @@
+"""Exercises: torch's answers against independent computations, and the judge's verdicts."""
+
+import contextlib
+import io
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch.autograd.functional import jacobian
+
+from i18n import LANGUAGES, catalog
+from lessons.exercises import (
+    ABSOLUTE_TOLERANCE,
+    EXERCISES,
+    KINDS,
+    answer,
+    judge,
+    parse_shape,
+    program,
+    shown_answer,
+)
+from lessons.parsing import InputError
+from tests.test_properties import any_text, result_or_readable_error
+
+ALL = [exercise for exercises in EXERCISES.values() for exercise in exercises]
+BY_KEY = {exercise.key: exercise for exercise in ALL}
+
+
+def _cumsum_of_squares(x):
+    return torch.cumsum(x * x, dim=0)
+
+
+A2x3 = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
+X123 = torch.tensor([1.0, 2.0, 3.0])
+
+# Each answer worked out another way: by hand, or with torch.autograd.functional.jacobian.
+INDEPENDENT = {
+    "scalar_two_dot": 4 * torch.tensor([1.0, -2.0, 3.0]),
+    "scalar_mean": torch.full((4,), 1 / 4),
+    "scalar_grad_shape": (2, 3),
+    "nonscalar_vector_backward": "raises",
+    "nonscalar_one_entry": torch.tensor([6.0]),
+    "nonscalar_ones_like": 3 * X123**2,
+    "nonscalar_jacobian_shape": tuple(A2x3.shape),
+    "vjp_one_hot_row": jacobian(lambda x: x.cumsum(0), torch.arange(1.0, 5.0))[1],
+    "vjp_weights": torch.tensor([1.0, 0.5, -1.0]) @ jacobian(lambda x: x * x, X123),
+    "vjp_linear": torch.tensor([2.0, 1.0]) @ A2x3,
+    "vjp_softmax_ones": torch.zeros(3),
+    "accumulate_two_calls": 2 * 4 * X123,
+    "accumulate_after_zero": 2 * torch.tensor([1.0, -1.0]),
+    "accumulate_second_backward": "raises",
+    "accumulate_sum_twice": torch.ones(2) + torch.ones(2),
+    "jacobian_passes": 2,
+    "jacobian_jacrev_shape": (2, 4),
+    "jacobian_vjp_row": jacobian(_cumsum_of_squares, X123)[2],
+    "jacobian_jvp_column": jacobian(_cumsum_of_squares, X123)[:, 0],
+    "graph_detach": X123 * X123,
+    "graph_nonleaf_grad": "none",
+    "graph_retain_graph": 2 * 2 * X123,
+    "gradcheck_central": 3 * 2.0**2 + 0.1**2,
+    "gradcheck_error": 0.1**2,
+    "gradcheck_precision": "float64",
+}
+
+
+def test_every_exercise_has_an_independent_answer_and_pages_have_two_to_four():
+    assert set(INDEPENDENT) == set(BY_KEY)
+    assert all(2 <= len(exercises) <= 4 for exercises in EXERCISES.values())
+    assert {"scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck"} == set(
+        EXERCISES
+    )
+
+
+@pytest.mark.parametrize("key", INDEPENDENT)
+def test_torchs_answer_matches_an_independent_computation(key):
+    exercise, expected = BY_KEY[key], INDEPENDENT[key]
+    computed = answer(exercise)
+    if isinstance(expected, torch.Tensor):
+        torch.testing.assert_close(computed, expected, rtol=1e-6, atol=1e-6)
+    elif isinstance(expected, float):
+        assert computed == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    else:
+        assert computed == expected
+
+
+@pytest.mark.parametrize("exercise", ALL, ids=lambda exercise: exercise.key)
+def test_the_program_shown_prints_the_answer(exercise):
+    code = program(exercise)
+    assert code.startswith("import torch\n") and "return" not in code
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), torch.random.fork_rng():
+        exec(code, {})  # the test runs the program the page shows; the app never does
+    assert printed.getvalue() == shown_answer(exercise) + "\n"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_exercise_has_its_question_hint_and_options_in_the_catalog(language):
+    messages = catalog(language)
+    for page, exercises in EXERCISES.items():
+        for exercise in exercises:
+            assert exercise.key.startswith(f"{page}_") and exercise.kind in KINDS
+            assert (
+                messages[f"exercises.{exercise.key}"] and messages[f"exercises.{exercise.key}_hint"]
+            )
+            assert (exercise.kind == "choice") == bool(exercise.options)
+            assert all(f"exercises.option_{option}" in messages for option in exercise.options)
+            if exercise.options:
+                assert answer(exercise) in exercise.options
+
+
+def right_text(exercise) -> str:
+    value = answer(exercise)
+    if isinstance(value, torch.Tensor):
+        return ", ".join(f"{entry:.6g}" for entry in value.tolist())
+    if isinstance(value, tuple):
+        return str(value)
+    return str(value)
+
+
+@pytest.mark.parametrize("exercise", ALL, ids=lambda exercise: exercise.key)
+def test_the_right_answer_is_right_and_a_wrong_one_wrong(exercise):
+    assert judge(exercise, right_text(exercise)).correct
+    if exercise.kind == "choice":
+        (other,) = set(exercise.options) - {answer(exercise)}
+        assert not judge(exercise, other).correct
+    elif exercise.kind == "shape":
+        wrong = judge(exercise, ", ".join(str(size + 1) for size in answer(exercise)))
+        assert not wrong.correct and wrong.difference == (1,) * len(answer(exercise))
+    else:
+        expected = torch.as_tensor(answer(exercise), dtype=torch.float64).flatten()
+        typed = ", ".join(str(entry + 0.5) for entry in expected.tolist())
+        wrong = judge(exercise, typed)
+        assert not wrong.correct
+        torch.testing.assert_close(wrong.difference, torch.full_like(expected, 0.5))
+
+
+def test_near_misses_fall_on_the_right_side_of_the_tolerance():
+    central = BY_KEY["gradcheck_central"]
+    exact = answer(central)
+    assert judge(central, "12.01").correct  # rounded to the four decimals asked for
+    assert judge(central, f"{exact + ABSOLUTE_TOLERANCE / 2}").correct
+    assert not judge(central, "12").correct  # the true derivative, not the estimate
+    assert not judge(central, f"{exact + 2e-3}").correct
+    grad = BY_KEY["scalar_two_dot"]  # 4, -8, 12
+    assert judge(grad, "4.00005, -8, 12").correct
+    assert not judge(grad, "4.01, -8, 12").correct
+    # One entry off is enough to be wrong, and the difference says which.
+    verdict = judge(grad, "4, -8, 13")
+    assert not verdict.correct and verdict.difference.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_a_wrong_number_of_entries_is_reported_not_guessed():
+    verdict = judge(BY_KEY["scalar_two_dot"], "4, -8")
+    assert not verdict.correct and verdict.sizes == (2, 3) and verdict.difference is None
+    verdict = judge(BY_KEY["scalar_grad_shape"], "6")
+    assert not verdict.correct and verdict.sizes == (1, 2)
+
+
+@pytest.mark.parametrize("text", ["2, 3", "(2, 3)", "[2 3]", "2 * 3", "2 \u00d7 3", "(2,3)"])
+def test_shapes_read_as_people_write_them(text):
+    assert parse_shape(text) == (2, 3)
+
+
+def test_a_one_dimensional_shape_may_keep_its_comma():
+    assert parse_shape("(4,)") == (4,)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "text", "code"),
+    [
+        ("scalar_grad_shape", "2.5, 3", "not_a_size"),
+        ("scalar_grad_shape", "-2, 3", "not_a_size"),
+        ("scalar_grad_shape", "two, three", "not_a_number"),
+        ("gradcheck_central", "12 13", "one_number"),
+        ("gradcheck_central", "", "empty"),
+        ("scalar_two_dot", "4, nan, 12", "not_finite"),
+        ("scalar_two_dot", "\uff14", "non_ascii_digit"),
+    ],
+)
+def test_unreadable_answers_raise_the_parsers_errors(exercise, text, code):
+    with pytest.raises(InputError) as raised:
+        judge(BY_KEY[exercise], text)
+    assert raised.value.code == code
+
+
+# --- generated answers ---------------------------------------------------------------------
+
+TEXT_KINDS = [exercise for exercise in ALL if exercise.kind != "choice"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(TEXT_KINDS), any_text)
+def test_any_typed_answer_gets_a_verdict_or_a_readable_error(exercise, text):
+    verdict = result_or_readable_error(judge, exercise, text)
+    assert verdict is None or isinstance(verdict.correct, bool)

@@ -1,0 +1,109 @@
+"""The puzzles page's parts: choosing a puzzle (also from ?p=), and reporting a judgement."""
+
+import numpy as np
+import streamlit as st
+from torch import Tensor
+
+from charts import AxisTitles, difference_figure, difference_table
+from lessons.puzzles import (
+    ABSOLUTE_TOLERANCE,
+    POINTS,
+    PUZZLES,
+    RELATIVE_TOLERANCE,
+    WEIGHTS,
+    Judgement,
+    Puzzle,
+    asks_for_weights,
+    judge_answer,
+    puzzle_number,
+)
+from ui.practice import work
+from ui.session import Translator
+from ui.widgets import run_lesson, show_matrix
+
+PICK_KEY = "puzzles_pick"
+LINK_PARAM = "p"
+# The ?p= value this session has already followed, so that a later choice is not undone.
+FOLLOWED_KEY = "puzzles_followed_link"
+
+
+def pick_puzzle(t: Translator) -> int:
+    """The puzzle's number (1-based): ?p= from a shared link first, then the menu."""
+    requested = st.query_params.get(LINK_PARAM)
+    if requested is not None and requested != st.session_state.get(FOLLOWED_KEY):
+        st.session_state[FOLLOWED_KEY] = requested
+        number = run_lesson(t, puzzle_number, requested)  # a bad number gets its message
+        if number:
+            st.session_state[PICK_KEY] = number
+    number = st.selectbox(
+        t("puzzles.pick"),
+        range(1, len(PUZZLES) + 1),
+        key=PICK_KEY,
+        format_func=lambda n: t("puzzles.option", number=n, function=PUZZLES[n - 1].function),
+        persist_state="session",
+    )
+    # The address always names the puzzle on screen, so that it can be shared.
+    st.query_params[LINK_PARAM] = str(number)
+    st.session_state[FOLLOWED_KEY] = str(number)
+    return number
+
+
+def attempt_seed(puzzle: Puzzle) -> int:
+    """New random points for every attempt, the same ones for a check and its report."""
+    return work().attempts.get(puzzle.key, 0)
+
+
+def judge_attempt(puzzle: Puzzle, typed: str) -> Judgement:
+    return judge_answer(puzzle, typed, attempt_seed(puzzle))
+
+
+def show_task(t: Translator, puzzle: Puzzle) -> None:
+    st.markdown(t("puzzles.function", function=puzzle.function))
+    lines = []
+    for name, shape in puzzle.inputs:
+        if name == WEIGHTS:
+            lines.append(t("puzzles.input_weights", name=name))
+        elif len(shape) == 1:
+            lines.append(t("puzzles.input_vector", name=name, n=shape[0]))
+        else:
+            lines.append(t("puzzles.input_matrix", name=name, rows=shape[0], columns=shape[1]))
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    ask = "puzzles.ask_vjp" if asks_for_weights(puzzle) else "puzzles.ask_gradient"
+    st.markdown(t(ask, wrt=puzzle.wrt, weights=WEIGHTS))
+    absolute, relative = f"{ABSOLUTE_TOLERANCE:g}", f"{RELATIVE_TOLERANCE:g}"
+    st.caption(t("puzzles.how_checked", points=POINTS, absolute=absolute, relative=relative))
+
+
+def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
+    if judgement.correct:
+        st.success(t("puzzles.right", points=judgement.checked), icon=":material/check:")
+        return
+    if judgement.shapes:
+        given, expected = judgement.shapes
+        st.warning(t("puzzles.wrong_shape", given=given, expected=expected, wrt=puzzle.wrt))
+        return
+    point = judgement.failure
+    st.warning(t("puzzles.wrong", point=judgement.checked), icon=":material/close:")
+    rows = [(f"`{name}`", value) for name, value in point.inputs.items()]
+    rows.append((t("puzzles.value_autograd", wrt=puzzle.wrt), point.expected))
+    rows.append((t("puzzles.value_given"), point.given))
+    with st.container(key=f"{puzzle.key}_point"):
+        for label, value in rows:
+            label_column, value_column = st.columns([1, 3])
+            label_column.markdown(label)
+            value_column.code(format_values(value), language="text")
+    difference = point.difference.numpy()
+    titles = AxisTitles(
+        t("puzzles.difference_chart"), t("puzzles.difference_rows"), t("puzzles.difference_columns")
+    )
+    figure = difference_figure(difference, puzzle.wrt, titles)
+    show_matrix(t, figure, difference_table(difference, puzzle.wrt), f"{puzzle.key}_difference")
+
+
+def show_reference(t: Translator, puzzle: Puzzle) -> None:
+    st.markdown(t("puzzles.reference", answer=puzzle.reference))
+
+
+def format_values(value: Tensor) -> str:
+    """float64 values with six significant digits, without torch's dtype suffix."""
+    return np.array2string(value.numpy(), precision=6, separator=", ")
