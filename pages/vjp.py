@@ -80,7 +80,7 @@ elif preset == "typed":
     choice = VectorChoice(preset, text=v_text)
 
 st.subheader(t("vjp.step_result"), divider="gray")
-lesson = at_x and run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
+lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language) if at_x else None
 if at_x and not lesson and preset == "typed":
     torch_error = wrong_length_error(x_text, function_name, v_text)
     if torch_error:
