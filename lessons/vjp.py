@@ -4,6 +4,7 @@ Split in two so that a v that does not fit y removes only what depends on v: the
 function at x (y and its Jacobian) stands on its own.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -125,29 +126,8 @@ def vjp_lesson(
     grad = x.grad
     writer.show("v =", "v", v)
     writer.show("x.grad =", "x.grad", grad)
-
-    writer.blank()
-    writer.comment("v_constant")
-    writer.code("x.grad = None", f"y = {at_x.expression}", "(v * y).sum().backward()")
-    (v * fresh_y()).sum().backward()
-    product_grad = x.grad
-    writer.show("(v * y).sum().backward(): x.grad =", "x.grad", product_grad)
-
-    writer.blank()
-    writer.comment("two_stage")
-    writer.code("x.grad = None", f"y = {at_x.expression}", f"L = {LOSS}", "L.backward()")
-    y = fresh_y()
-    loss = (y**2).sum()
-    loss.backward()
-    loss_grad = x.grad
-    writer.show("L.backward(): x.grad =", "x.grad", loss_grad)
-    writer.comment("loss_gradient")
-    y = fresh_y()
-    loss_gradient = 2 * y.detach()
-    writer.code("x.grad = None", f"y = {at_x.expression}", f"dL_dy = {LOSS_GRADIENT}")
-    writer.code("y.backward(dL_dy)")
-    y.backward(loss_gradient)
-    writer.show("y.backward(dL_dy): x.grad =", "x.grad", x.grad)
+    product_grad = _with_v_held_constant(x, v, fresh_y, at_x.expression, writer)
+    loss, loss_gradient, loss_grad, chained_grad = _two_stage(x, fresh_y, at_x.expression, writer)
 
     weighted_rows = v[:, None] * at_x.jacobian
     column_sums = weighted_rows.sum(dim=0)
@@ -160,11 +140,11 @@ def vjp_lesson(
         max_abs_diff=_max_abs_diff(column_sums, grad),
         product_grad=product_grad,
         product_max_abs_diff=_max_abs_diff(product_grad, grad),
-        loss=loss.detach(),
+        loss=loss,
         loss_gradient=loss_gradient,
         loss_grad=loss_grad,
-        chained_grad=x.grad,
-        chain_max_abs_diff=_max_abs_diff(loss_grad, x.grad),
+        chained_grad=chained_grad,
+        chain_max_abs_diff=_max_abs_diff(loss_grad, chained_grad),
         program=writer.finish(),
     )
 
@@ -182,6 +162,40 @@ def wrong_length_error(x_text: str, function_name: str, v_text: str) -> str | No
         return None
     y = VECTOR_FUNCTIONS[function_name].compute(leaf(at_x.values), **at_x.constants)
     return runtime_error(lambda: y.backward(torch.tensor(values)))
+
+
+def _with_v_held_constant(
+    x: Tensor, v: Tensor, fresh_y: Callable[[], Tensor], expression: str, writer: ProgramWriter
+) -> Tensor:
+    """x.grad from the scalar (v * y).sum(), whose gradient with respect to y is v."""
+    writer.blank()
+    writer.comment("v_constant")
+    writer.code("x.grad = None", f"y = {expression}", "(v * y).sum().backward()")
+    (v * fresh_y()).sum().backward()
+    writer.show("(v * y).sum().backward(): x.grad =", "x.grad", x.grad)
+    return x.grad
+
+
+def _two_stage(
+    x: Tensor, fresh_y: Callable[[], Tensor], expression: str, writer: ProgramWriter
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """y, then L = (y ** 2).sum(): L, dL/dy, x.grad from L.backward(), and x.grad from
+    y.backward(dL/dy), each backward() from a fresh y."""
+    writer.blank()
+    writer.comment("two_stage")
+    writer.code("x.grad = None", f"y = {expression}", f"L = {LOSS}", "L.backward()")
+    loss = (fresh_y() ** 2).sum()
+    loss.backward()
+    loss_grad = x.grad
+    writer.show("L.backward(): x.grad =", "x.grad", loss_grad)
+    writer.comment("loss_gradient")
+    writer.code("x.grad = None", f"y = {expression}", f"dL_dy = {LOSS_GRADIENT}")
+    writer.code("y.backward(dL_dy)")
+    y = fresh_y()
+    loss_gradient = 2 * y.detach()
+    y.backward(loss_gradient)
+    writer.show("y.backward(dL_dy): x.grad =", "x.grad", x.grad)
+    return loss.detach(), loss_gradient, loss_grad, x.grad
 
 
 def _max_abs_diff(a: Tensor, b: Tensor) -> float:

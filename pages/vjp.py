@@ -55,7 +55,7 @@ m = at_x.m if at_x else MAX_LENGTH
 choice = vector_picker(t, "vjp", m)
 
 st.subheader(t("vjp.step_result"), divider="gray")
-lesson = at_x and run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language)
+lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language) if at_x else None
 if at_x and not lesson and choice.preset == "typed":
     torch_error = wrong_length_error(x_text, function_name, choice.text)
     if torch_error:
