@@ -83,7 +83,8 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
             )
         )
         failures += [f"{learners} learners: {message}" for message in failure_messages(prefix)]
-    where = f"{processes} processes behind nginx" if processes else "one process"
+    plural = "es" if processes > 1 else ""
+    where = f"nginx and {processes} app process{plural}" if processes else "one process"
     print_table(
         f"Capacity on /{PAGE} ({where}): each learner types a new x every {CHANGE_EVERY_S} s "
         f"for {duration} s "
