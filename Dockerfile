@@ -12,10 +12,12 @@ WORKDIR /app
 # (several GB) that a CPU container never uses. requirements.txt then finds torch==2.13.0
 # already satisfied by 2.13.0+cpu.
 # Its C++ headers, test binaries and tools (about 190 MB) serve extension builders, not the
-# app: drop them in the same layer, or they would still count in the image.
+# app: drop them in the same layer, or they would still count in the image. `import torch`
+# needs bin/torch_shm_manager, so that one stays (checked by running a page in the image).
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
     && torch_dir=$(python -c "import importlib.util as u, os; print(os.path.dirname(u.find_spec('torch').origin))") \
-    && rm -rf "$torch_dir/include" "$torch_dir/test" "$torch_dir/bin"
+    && rm -rf "$torch_dir/include" "$torch_dir/test" \
+    && find "$torch_dir/bin" -type f ! -name torch_shm_manager -delete
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

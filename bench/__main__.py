@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench import capacity, first_chart, rerun, size
 
-SECTIONS = ("rerun", "capacity", "browser", "size")
+SECTIONS = ("rerun", "capacity", "size", "browser")
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -63,10 +63,11 @@ def main() -> None:
             capacity.run(
                 logs, arguments.learners, arguments.duration, arguments.processes, arguments.option
             )
-        if "browser" in arguments.sections:
-            first_chart.run(logs, arguments.option)
         if "size" in arguments.sections:
             size.run(logs, arguments.option)
+        # Last: Playwright's sync API leaves its asyncio loop behind in this thread.
+        if "browser" in arguments.sections:
+            first_chart.run(logs, arguments.option)
 
 
 if __name__ == "__main__":

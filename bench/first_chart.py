@@ -49,7 +49,7 @@ def run(log_dir: Path, options: list[str]) -> None:
         browser.close()
     print_table(
         f"Browser (Chromium) time to the first drawn chart, s; warm: median of {WARM_VISITS}",
-        ("page", "cold", "warm", "warm / floor warm"),
+        ("page", "cold s", "warm s", "warm / floor warm"),
         [
             (f"/{PAGE}", f"{page_cold:.2f}", f"{p50(page_warm):.2f}",
              f"{p50(page_warm) / p50(floor_warm):.2f}"),

@@ -21,11 +21,10 @@ from locust import User, constant_pacing, task
 from locust.exception import StopUser
 from websocket import create_connection
 
+from bench.capacity import CHANGE_EVERY_S, PAGE
 from bench.st_client import BlockingSession, Run, stream_url
 from tests.e2e.expected import DEFAULT_X, as_text, shown_gradient
 
-PAGE = "scalar"
-CHANGE_EVERY_S = 3
 OPEN_TIMEOUT_S = 10
 # One number per learner in this Locust process: the x it types is its own.
 _learner_numbers = itertools.count(1)

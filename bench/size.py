@@ -3,8 +3,9 @@
 import asyncio
 from pathlib import Path
 
-from bench.server import running_app
-from bench.st_client import session
+from bench.rerun import Figures
+from bench.server import AppServer, running_app
+from bench.st_client import Session, session
 from bench.stats import p50, print_table
 from lessons.parsing import MAX_LENGTH
 from tests.e2e.expected import as_text, shown_gradient
@@ -13,28 +14,39 @@ SIZES = (3, 8, 16, MAX_LENGTH)
 RERUNS_PER_SIZE = 5  # a median of a few, so that one preempted run does not decide
 
 
-async def measure(url: str) -> dict[int, list[float]]:
-    seconds: dict[int, list[float]] = {}
-    async with session(url, "vjp") as learner:
+async def rerun_with(learner: Session, x: tuple[int, ...]) -> float:
+    learner.set_text("vjp_x", as_text(x))
+    run = await learner.run()
+    assert shown_gradient("vjp", x) in run.texts_in("vjp_result"), len(x)
+    return run.seconds
+
+
+async def measure(server: AppServer) -> dict[int, Figures]:
+    figures = {n: Figures() for n in SIZES}
+    async with session(server.url, "vjp") as learner:
         await learner.run()
         for n in SIZES:
-            seconds[n] = []
-            for offset in range(RERUNS_PER_SIZE + 1):  # the first run of each size warms up
+            await rerun_with(learner, tuple(range(n)))  # the first run of each size warms up
+            for offset in range(1, RERUNS_PER_SIZE + 1):
                 x = tuple((j + offset) % 11 - 5 for j in range(n))
-                learner.set_text("vjp_x", as_text(x))
-                run = await learner.run()
-                assert shown_gradient("vjp", x) in run.texts_in("vjp_result"), n
-                if offset:
-                    seconds[n].append(run.seconds)
-    return seconds
+                await figures[n].add(server, rerun_with(learner, x))
+    return figures
 
 
 def run(log_dir: Path, options: list[str]) -> None:
     with running_app(log_dir, options=options) as app:
-        seconds = asyncio.run(measure(app.url))
-    smallest = p50(seconds[SIZES[0]])
+        figures = asyncio.run(measure(app))
+    smallest = figures[SIZES[0]]
     print_table(
         f"One rerun of /vjp against the length n of x (median of {RERUNS_PER_SIZE})",
-        ("n", "median ms", f"/ n = {SIZES[0]}"),
-        [(n, f"{p50(s) * 1000:.0f}", f"{p50(s) / smallest:.2f}") for n, s in seconds.items()],
+        ("n", "median ms", "server CPU ms", f"CPU / n = {SIZES[0]}"),
+        [
+            (
+                n,
+                f"{p50(f.seconds) * 1000:.0f}",
+                f"{f.cpu_ms_per_rerun:.0f}",
+                f"{f.cpu_ms_per_rerun / smallest.cpu_ms_per_rerun:.2f}",
+            )
+            for n, f in figures.items()
+        ],
     )

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +74,14 @@ def proxied_app(
 ) -> Iterator[ProxiedApp]:
     """Yield `processes` healthy app servers behind a healthy nginx; stop them all on exit."""
     with ExitStack() as stack:
-        servers = [
-            stack.enter_context(running_app(log_dir, options=options)) for _ in range(processes)
-        ]
+        # Started side by side: each spends seconds importing torch on its own core.
+        with ThreadPoolExecutor(processes) as pool:
+            servers = list(
+                pool.map(
+                    lambda _: stack.enter_context(running_app(log_dir, options=options)),
+                    range(processes),
+                )
+            )
         folder = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))
         listen = port or free_port()
         access_log = folder / "access.log"
