@@ -9,7 +9,7 @@ st.title(t("home.title"), anchor=False)
 st.markdown(t("home.intro"))
 
 st.subheader(t("home.map"), divider="gray")
-for lesson in (*LESSONS, *PRACTICE):
+for lesson in LESSONS:
     st.page_link(lesson.path, label=t(f"nav.{lesson.name}"), icon=lesson.icon)
     st.caption(t(f"home.{lesson.name}_blurb"))
 
