@@ -3,18 +3,26 @@
 Reverse mode: `y.backward(v)` with v = eᵢ is row i of J, so J takes m passes (one per
 output). Forward mode: `torch.func.jvp` with u = eⱼ is column j, so J takes n passes (one
 per input). `vmap` batches the m products into one call; `jacrev`/`jacfwd` are torch's own.
+
+The learner's own function from the playground is a vector function by this rule: its FIRST
+input, flattened, is x; every other input is held constant at its value; y is flattened.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.func import jacfwd, jacrev, jvp, vjp, vmap
 
+from lessons.expression import Script, evaluate, parse_script
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
-from lessons.parsing import InputError, parse_vector
+from lessons.parsing import MAX_LENGTH, InputError, parse_vector
+from lessons.playground import parse_inputs
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
+
+# The function picker's option for the learner's function from the playground page.
+PLAYGROUND = "playground"
 
 # What the copyable program runs for the batched J, shown on the page as it stands.
 BATCHED_CODE = ("_, pullback = vjp(f, x.detach())", "(J,) = vmap(pullback)(torch.eye(len(y)))")
@@ -36,8 +44,9 @@ class JacobianLesson:
     reverse_passes: int  # times a gradient reached x while the rows were built
     forward_passes: int  # times f ran inside jvp while the columns were built
     setup: tuple[str, ...]  # code that rebuilds x and the function's constants
-    expression: str
-    latex: str
+    body: tuple[str, ...]  # the lines of `def f(x):` in the copyable program
+    latex: str | None  # None for the learner's function, which is shown as its code
+    code: str | None  # the learner's lines (Script.code); None for a function of the list
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -63,6 +72,18 @@ class JacobianStep:
     program: Program
 
 
+@dataclass(frozen=True)
+class VectorFunction:
+    """A function of one vector x, and how the copyable program writes it."""
+
+    compute: Callable[[Tensor], Tensor]
+    x: tuple[float, ...]
+    setup: tuple[str, ...]
+    body: tuple[str, ...]
+    latex: str | None = None
+    code: str | None = None
+
+
 def jacobian_lesson(x_text: str, function_name: str) -> JacobianLesson:
     function = VECTOR_FUNCTIONS[function_name]
     values = parse_vector(x_text)
@@ -71,8 +92,60 @@ def jacobian_lesson(x_text: str, function_name: str) -> JacobianLesson:
     def f(x: Tensor) -> Tensor:
         return function.compute(x, **constants)
 
-    x = leaf(values)
+    setup = (f"x = {leaf_literal(values)}",)
+    setup += tuple(f"{name} = {tensor_literal(value)}" for name, value in constants.items())
+    body = (f"return {expression_source(function.compute)}",)
+    return _lesson(VectorFunction(f, tuple(values), setup, body, latex=function.latex))
+
+
+def playground_jacobian_lesson(
+    inputs: Sequence[tuple[str, str]], expression: str
+) -> JacobianLesson:
+    """J of the playground's function: its first input, flattened, is x; the others are held
+    constant. Inputs and lines get the playground's own checks and messages."""
+    values = parse_inputs(inputs)
+    if not values:
+        raise InputError("jacobian_no_input", {})
+    script = parse_script(expression, list(values))
+    tensors = {name: torch.tensor(value) for name, value in values.items()}
+    first, *held = tensors
+    shape = tuple(tensors[first].shape)
+    # Run once before any pass, so that a J too large is refused before its work is done.
+    y = evaluate(script, tensors).y
+    if y.numel() == 0:
+        raise InputError("y_empty", {"shape": tuple(y.shape)})
+    if max(y.numel(), tensors[first].numel()) > MAX_LENGTH:
+        params = {"m": y.numel(), "n": tensors[first].numel(), "limit": MAX_LENGTH}
+        raise InputError("jacobian_too_large", params)
+
+    def f(x: Tensor) -> Tensor:
+        return evaluate(script, {**tensors, first: x.reshape(shape)}).y.reshape(-1)
+
+    x = tensors[first].reshape(-1)
+    # The constants live inside f: the learner's names cannot clash with the program's own.
+    body = (
+        f"{first} = x.reshape({shape})",
+        *(f"{name} = {tensor_literal(tensors[name])}" for name in held),
+        *_script_lines(script),
+    )
+    setup = (f"x = {leaf_literal(x.tolist())}",)
+    return _lesson(VectorFunction(f, tuple(x.tolist()), setup, body, code=script.code))
+
+
+def _script_lines(script: Script) -> tuple[str, ...]:
+    """The learner's lines, the last one's value returned flattened."""
+    *body, last = script.statements
+    if last.target is None:
+        return (*(statement.code for statement in body), f"return ({last.code}).reshape(-1)")
+    return (*script.code.splitlines(), f"return {last.target}.reshape(-1)")
+
+
+def _lesson(function: VectorFunction) -> JacobianLesson:
+    f = function.compute
+    x = leaf(function.x)
     y = f(x)
+    if not y.requires_grad:
+        raise InputError("jacobian_constant", {})
     rows, reverse_passes = _rows_by_backward(x, y)
     columns, forward_passes = _columns_by_jvp(f, x.detach())
     _, pullback = vjp(f, x.detach())
@@ -93,12 +166,10 @@ def jacobian_lesson(x_text: str, function_name: str) -> JacobianLesson:
         batched_vs_jacfwd=_max_abs_diff(batched, by_jacfwd),
         reverse_passes=reverse_passes,
         forward_passes=forward_passes,
-        setup=(
-            f"x = {leaf_literal(values)}",
-            *(f"{name} = {tensor_literal(value)}" for name, value in constants.items()),
-        ),
-        expression=expression_source(function.compute),
+        setup=function.setup,
+        body=function.body,
         latex=function.latex,
+        code=function.code,
     )
 
 
@@ -164,7 +235,8 @@ def jacobian_step(lesson: JacobianLesson, step: int, language: str = "en") -> Ja
 def _program(lesson: JacobianLesson, rows: int, columns: int, language: str) -> Program:
     writer = ProgramWriter(language)
     writer.code("from torch.func import jacfwd, jacrev, jvp, vjp, vmap", "")
-    writer.code(*lesson.setup, "", "", "def f(x):", f"    return {lesson.expression}", "", "")
+    body = (f"    {line}" for line in lesson.body)
+    writer.code(*lesson.setup, "", "", "def f(x):", *body, "", "")
     writer.code("y = f(x)")
     if rows:
         writer.comment("jacobian_rows", done=rows, m=lesson.shape[0])

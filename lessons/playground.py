@@ -58,7 +58,7 @@ def playground_lesson(
     language: str = "en",
 ) -> PlaygroundLesson:
     """Rows with neither a name nor a value are left out; every other row must be valid."""
-    values = _parse_inputs(inputs)
+    values = parse_inputs(inputs)
     script = parse_script(expression, list(values))
     leaves = {name: torch.tensor(value, requires_grad=True) for name, value in values.items()}
     evaluation = evaluate(script, leaves)
@@ -109,7 +109,7 @@ def entry_labels(name: str, shape: Sequence[int]) -> tuple[str, ...]:
     return tuple(f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape)))
 
 
-def _parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, TensorValues]:
+def parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, TensorValues]:
     values: dict[str, TensorValues] = {}
     for name, text in inputs:
         name = name.strip()

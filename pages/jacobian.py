@@ -3,9 +3,18 @@ import streamlit as st
 from charts import symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
-from lessons.jacobian import BATCHED_CODE, jacobian_lesson, jacobian_step
+from lessons.jacobian import (
+    BATCHED_CODE,
+    PLAYGROUND,
+    jacobian_lesson,
+    jacobian_step,
+    playground_jacobian_lesson,
+)
+from lessons.parsing import MAX_LENGTH
 from ui.cost import request_measurement, session_measurement, show_measurement
 from ui.exercises import show_exercises
+from ui.navigation import PRACTICE
+from ui.playground import session_fields
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -17,19 +26,31 @@ from ui.widgets import (
     vector_input,
 )
 
+PLAYGROUND_PAGE = next(page for page in PRACTICE if page.name == PLAYGROUND)
+
 t = start_page()
 show_goal(t, "jacobian")
 
 st.subheader(t("jacobian.step_inputs"), divider="gray")
-x_text = vector_input(t, "jacobian_x", t("common.x_label"))
 # y = A x by default: m = 2 outputs against n = len(x) inputs, so the two modes differ.
-function_name = function_picker(t, "jacobian_fn", list(VECTOR_FUNCTIONS), default="linear")
-
-lesson = run_lesson(t, jacobian_lesson, x_text, function_name)
+names = [*VECTOR_FUNCTIONS, PLAYGROUND]
+function_name = function_picker(t, "jacobian_fn", names, default="linear")
+if function_name == PLAYGROUND:
+    st.markdown(t("jacobian.playground_rule", limit=MAX_LENGTH))
+    link = {"label": t(f"nav.{PLAYGROUND}"), "icon": PLAYGROUND_PAGE.icon}
+    st.page_link(PLAYGROUND_PAGE.path, **link)
+    fields = session_fields()
+    lesson = run_lesson(t, playground_jacobian_lesson, fields.inputs, fields.expression)
+else:
+    x_text = vector_input(t, "jacobian_x", t("common.x_label"))
+    lesson = run_lesson(t, jacobian_lesson, x_text, function_name)
 view = None
 if lesson:
     m, n = lesson.shape
-    st.latex(lesson.latex)
+    if lesson.latex:
+        st.latex(lesson.latex)
+    else:
+        st.code(f"x = {lesson.x}\n\n{lesson.code}", language="python")
 
     st.subheader(t("jacobian.step_passes"), divider="gray")
     st.markdown(t("jacobian.passes_intro", m=m, n=n))

@@ -6,13 +6,16 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 from torch.autograd.functional import jacobian
 
 from charts import AxisTitles, jacobian_figure
 from i18n import catalog
 from lessons.functions import VECTOR_FUNCTIONS, linear_matrix
-from lessons.jacobian import jacobian_lesson, jacobian_step
-from lessons.parsing import InputError
+from lessons.jacobian import jacobian_lesson, jacobian_step, playground_jacobian_lesson
+from lessons.parsing import MAX_LENGTH, InputError
+from lessons.playground import playground_lesson
+from lessons.vjp import VectorChoice
 from tests.helpers import code_blocks, decode, open_page, plotly_specs, program_and_output, texts
 
 X = "0.5, -1, 2, 3"
@@ -93,6 +96,79 @@ def test_the_program_prints_the_rows_and_columns_run_so_far():
     assert output[-2:] == ["max |J - jacrev| = 0.0", "max |J - jacfwd| = 0.0"]
     assert "for i in range(2):" in jacobian_step(lesson, 2).program.code
     assert "for i in range" not in jacobian_step(lesson, 0).program.code
+
+
+# --- the learner's function from the playground ------------------------------------------
+
+NEURON = (("W", "1, -1; 0.5, 2"), ("x", "1, 2"), ("b", "0.1, -0.2"))
+W, x_held = torch.tensor([[1.0, -1.0], [0.5, 2.0]]), torch.tensor([1.0, 2.0])
+
+
+def neuron(w: torch.Tensor) -> torch.Tensor:
+    """The same function written in torch: the matrix W, flattened, is x; x and b are held."""
+    return torch.sigmoid(w.reshape(2, 2) @ x_held + torch.tensor([0.1, -0.2])) * x_held
+
+
+def test_the_first_input_flattened_is_x_and_the_other_inputs_are_held_constant():
+    lesson = playground_jacobian_lesson(NEURON, "h = W @ x + b\nh.sigmoid() * x")
+    expected = torch.func.jacrev(neuron)(W.reshape(-1))
+    assert lesson.shape == (2, 4)
+    torch.testing.assert_close(lesson.x, W.reshape(-1))
+    # Row by row equals jacrev, column by column equals jacfwd; W's second row leaves y₁ alone.
+    torch.testing.assert_close(torch.stack(lesson.rows), expected)
+    torch.testing.assert_close(torch.stack(lesson.columns, dim=1), expected)
+    torch.testing.assert_close(torch.stack(lesson.columns, dim=1), lesson.jacfwd)
+    assert expected[0, 2:].abs().max() == 0 and expected[0, :2].abs().min() > 0
+    assert (lesson.reverse_passes, lesson.forward_passes) == (2, 4)
+    assert lesson.latex is None and lesson.code == "h = W @ x + b\nh.sigmoid() * x"
+
+
+def test_two_vector_inputs_give_the_jacobian_in_the_first():
+    lesson = playground_jacobian_lesson((("a", "2, 3"), ("b", "6, 4")), "Q = 3*a**3 - b**2")
+    np.testing.assert_array_equal(lesson.jacrev.numpy(), [[36.0, 0.0], [0.0, 81.0]])
+    torch.testing.assert_close(torch.stack(lesson.rows), lesson.jacrev)
+    assert "    return Q.reshape(-1)" in jacobian_step(lesson, 1).program.code
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expression", "params"),
+    [
+        ((("x", ", ".join(map(str, range(MAX_LENGTH + 1)))),), "x * x", {"m": 33, "n": 33}),
+        ((("x", "1, 2, 3, 4, 5, 6"),), "torch.outer(x, x)", {"m": 36, "n": 6}),
+    ],
+)
+def test_a_jacobian_with_too_many_passes_is_refused(inputs, expression, params):
+    with pytest.raises(InputError) as caught:
+        playground_jacobian_lesson(inputs, expression)
+    assert caught.value.code == "jacobian_too_large"
+    assert caught.value.params == {**params, "limit": MAX_LENGTH}
+
+
+@pytest.mark.parametrize("expression", ["W @@ x", "W.numpy()", "W.sum(dim=2)"])
+def test_a_bad_expression_gets_the_playgrounds_own_message(expression):
+    errors = []
+    for lesson in (
+        lambda: playground_jacobian_lesson(NEURON, expression),
+        lambda: playground_lesson(NEURON, expression, VectorChoice("ones")),
+    ):
+        with pytest.raises(InputError) as caught:
+            lesson()
+        errors.append((caught.value.code, caught.value.params))
+    assert errors[0] == errors[1]
+    assert errors[0][0].startswith("expr_")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expression", "code"),
+    [
+        ((("a", "1, 2"), ("b", "3, 4")), "b * 2 + 0 * a.detach()", "jacobian_constant"),
+        ((("", ""),), "x", "jacobian_no_input"),
+    ],
+)
+def test_a_function_with_no_x_to_differentiate_is_refused(inputs, expression, code):
+    with pytest.raises(InputError) as caught:
+        playground_jacobian_lesson(inputs, expression)
+    assert caught.value.code == code
 
 
 # --- the chart --------------------------------------------------------------------------
@@ -183,3 +259,45 @@ def test_the_program_follows_the_slider():
     assert "for i in range(2):" in code and "for j in range(3):" in code
     assert output.count("row ") == 2 and output.count("column ") == 3
     assert math.isclose(float(output.splitlines()[-1].split("= ")[-1]), 0.0)
+
+
+def playground_then_jacobian(language: str, expression: str) -> AppTest:
+    """Type a function on /playground, then choose it on /jacobian."""
+    at = open_page("playground", language)
+    for row, (name, value) in enumerate(NEURON, start=1):
+        at.text_input(key=f"playground_name_{row}").set_value(name)
+        at.text_input(key=f"playground_value_{row}").set_value(value)
+    at.text_area(key="playground_f").set_value(expression).run()
+    at.switch_page("pages/jacobian.py").run()
+    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    return at
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_playground_function_fills_j_on_the_page(language):
+    at = playground_then_jacobian(language, "h = W @ x + b\nh.sigmoid() * x")
+    assert not at.exception and not at.error
+    expected = torch.func.jacrev(neuron)(W.reshape(-1))
+    rows, _, full = heatmaps(at)
+    np.testing.assert_allclose(rows[0], expected[0].numpy(), rtol=1e-6)
+    assert np.isnan(rows[1]).all()
+    np.testing.assert_allclose(full, expected.numpy(), rtol=1e-6)
+    assert str(expected[0]) in code_blocks(at)
+    words = catalog(language)
+    assert words["jacobian.reverse_heading"].format(done=1, m=2) in texts(at)
+    assert words["jacobian.playground_rule"].format(limit=MAX_LENGTH) in texts(at)
+
+
+def test_a_bad_playground_expression_shows_the_playgrounds_message():
+    at = playground_then_jacobian("en", "W @@ x")
+    (error,) = at.error
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception and [box.value for box in at.error] == [error.value]
+    assert error.value.startswith(catalog("en")["errors.expr_syntax"].split("{")[0])
+
+
+def test_the_playground_defaults_apply_before_it_is_visited():
+    at = open_page("jacobian", "zh")
+    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    assert not at.exception and not at.error
+    np.testing.assert_array_equal(heatmaps(at)[2], [[36.0, 0.0], [0.0, 81.0]])

@@ -76,7 +76,27 @@ def set_widgets(at, settings):
 
 @pytest.mark.parametrize(("page", "language", "settings"), CASES)
 def test_program_prints_what_the_page_shows(page, language, settings):
-    at = set_widgets(open_page(page, language), settings)
+    assert_program_prints_the_page(set_widgets(open_page(page, language), settings))
+
+
+def test_the_jacobian_of_the_playground_function_prints_what_the_page_shows():
+    """The learner's lines from /playground, with a constant named x beside the program's x."""
+    playground = {
+        "playground_name_1": "W",
+        "playground_value_1": "1, 2; 3, 4",
+        "playground_name_2": "x",
+        "playground_value_2": "0.5, -1",
+        "playground_f": "h = W @ x\ntorch.tanh(h) * x",
+    }
+    at = set_widgets(open_page("playground", "zh"), playground)
+    at.switch_page("pages/jacobian.py").run()
+    at = set_widgets(at, {"jacobian_fn": "playground", "jacobian_step": 3})
+    code, _ = program_and_output(at)
+    assert "h = W @ x\n    return (torch.tanh(h) * x).reshape(-1)" in code
+    assert_program_prints_the_page(at)
+
+
+def assert_program_prints_the_page(at):
     assert not at.exception and not at.error
     code, shown = program_and_output(at)
     result = subprocess.run(

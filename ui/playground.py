@@ -80,6 +80,17 @@ def expression_key() -> str:
     return f"{PAGE}_{EXPRESSION_KEY}"
 
 
+def session_fields() -> Fields:
+    """The playground's fields as the learner left them, for other pages to use; its
+    defaults when the playground has not been opened in this session."""
+    if expression_key() not in st.session_state:
+        return DEFAULT
+    state = st.session_state
+    rows = range(1, MAX_INPUTS + 1)
+    inputs = tuple((state[name_key(row)], state[value_key(row)]) for row in rows)
+    return Fields(inputs, st.session_state[expression_key()])
+
+
 def fields_from_link(params: Mapping[str, str]) -> Fields | None:
     """The fields a link carries, or None for a URL that is not a playground link.
 
