@@ -126,7 +126,7 @@ if lesson:
     st.code(lesson.square_source, language="python", wrap_lines=True)
     with st.container(key="gradcheck_result"):
         st.markdown(t("gradcheck.square_grad"))
-        st.code(str(lesson.square_grad), language="text")
+        st.code(str(lesson.square_grad), language="text", wrap_lines=True)
     if lesson.square_verdict:
         st.success(t("gradcheck.square_true"), icon=":material/check:")
     else:

@@ -22,25 +22,25 @@ x_text = vector_input(t, "graph_x", t("common.x_label"))
 lesson = run_lesson(t, graph_lesson, x_text, t.language)
 if lesson:
     st.markdown(t("graph.graph_intro"))
-    st.code("\n".join(GRAPH_LINES), language="python")
+    st.code("\n".join(GRAPH_LINES), language="python", wrap_lines=True)
 
     st.subheader(t("graph.step_twice"), divider="gray")
     st.markdown(t("graph.first_call"))
-    st.code(str(lesson.first_grad), language="text")
+    st.code(str(lesson.first_grad), language="text", wrap_lines=True)
     st.markdown(t("graph.second_call"))
     show_torch_error(t, lesson.second_pass_error)
     st.markdown(t("graph.retain_intro"))
     for label_key, grad in zip(("first", "second"), lesson.retained_grads, strict=True):
         label_column, grad_column = st.columns([2, 3])
         label_column.markdown(t(f"graph.retained_{label_key}"))
-        grad_column.code(str(grad), language="text")
+        grad_column.code(str(grad), language="text", wrap_lines=True)
     if lesson.retained_max_abs_diff == 0:
         st.success(t("graph.retained_doubled"), icon=":material/check:")
     st.caption(t("graph.retain_cost"))
 
     st.subheader(t("graph.step_leaves"), divider="gray")
     st.markdown(t("graph.leaves_intro"))
-    st.code(str(lesson.nonleaf_grad), language="text")
+    st.code(str(lesson.nonleaf_grad), language="text", wrap_lines=True)
     if lesson.nonleaf_warnings:
         st.markdown(t("graph.torch_warned"))
         for warning in lesson.nonleaf_warnings:
@@ -50,9 +50,9 @@ if lesson:
     st.markdown(t("graph.retain_grad_intro"))
     y_column, x_column = st.columns(2)
     y_column.markdown(t("graph.retain_grad_y"))
-    y_column.code(str(lesson.retained_nonleaf_grad), language="text")
+    y_column.code(str(lesson.retained_nonleaf_grad), language="text", wrap_lines=True)
     x_column.markdown(t("graph.retain_grad_x"))
-    x_column.code(str(lesson.first_grad), language="text")
+    x_column.code(str(lesson.first_grad), language="text", wrap_lines=True)
     st.markdown(t("graph.table_intro"))
     facts = lesson.tensors
     table = labelled_table(
@@ -71,9 +71,9 @@ if lesson:
     with st.container(key="graph_result"):
         attached_column, detached_column = st.columns(2)
         attached_column.markdown(t("graph.with_y"))
-        attached_column.code(str(lesson.first_grad), language="text")
+        attached_column.code(str(lesson.first_grad), language="text", wrap_lines=True)
         detached_column.markdown(t("graph.with_u"))
-        detached_column.code(str(lesson.detached_grad), language="text")
+        detached_column.code(str(lesson.detached_grad), language="text", wrap_lines=True)
     if lesson.detach_max_abs_diff == 0:
         st.success(t("graph.detach_equals_u"), icon=":material/check:")
     figure = grouped_bars_figure(

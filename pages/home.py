@@ -23,4 +23,4 @@ with st.expander(t("home.notation_title")):
 
 st.subheader(t("home.run_title"), divider="gray")
 st.markdown(t("home.run_body"))
-st.code(t("home.run_commands").strip(), language="bash")
+st.code(t("home.run_commands").strip(), language="bash", wrap_lines=True)

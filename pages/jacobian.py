@@ -50,7 +50,7 @@ if lesson:
     if lesson.latex:
         st.latex(lesson.latex)
     else:
-        st.code(f"x = {lesson.x}\n\n{lesson.code}", language="python")
+        st.code(f"x = {lesson.x}\n\n{lesson.code}", language="python", wrap_lines=True)
 
     st.subheader(t("jacobian.step_passes"), divider="gray")
     st.markdown(t("jacobian.passes_intro", m=m, n=n))
@@ -76,12 +76,12 @@ if view:
     with st.container(key="jacobian_result"):
         if view.current_row:
             st.markdown(t("jacobian.row_now", i=step, e=unit_vector))
-            st.code(str(lesson.rows[step - 1]), language="text")
+            st.code(str(lesson.rows[step - 1]), language="text", wrap_lines=True)
         elif step:
             st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
         if view.current_column:
             st.markdown(t("jacobian.column_now", j=step, e=unit_vector))
-            st.code(str(lesson.columns[step - 1]), language="text")
+            st.code(str(lesson.columns[step - 1]), language="text", wrap_lines=True)
         elif step:
             st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
         if not step:
@@ -89,7 +89,7 @@ if view:
 
     st.subheader(t("jacobian.step_batched"), divider="gray")
     st.markdown(t("jacobian.batched_intro", m=m))
-    st.code("\n".join(BATCHED_CODE), language="python")
+    st.code("\n".join(BATCHED_CODE), language="python", wrap_lines=True)
     show_jacobian(t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit)
     loop_column, jacrev_column, jacfwd_column = st.columns(3)
     loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")

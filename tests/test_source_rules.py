@@ -112,3 +112,26 @@ def test_ruff_is_clean(command):
         [sys.executable, "-m", "ruff", *command, "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def unwrapped_code_blocks(path):
+    """st.code calls that would scroll sideways on a phone instead of wrapping."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "code":
+            wraps = any(
+                k.arg == "wrap_lines" and getattr(k.value, "value", False) is True
+                for k in node.keywords
+            )
+            if not wraps:
+                yield f"{path.name}:{node.lineno}"
+
+
+@pytest.mark.parametrize("path", UI_SOURCES, ids=lambda path: path.name)
+def test_every_code_block_wraps_its_lines(path):
+    assert list(unwrapped_code_blocks(path)) == []
+
+
+def test_the_wrap_scan_catches_a_block_that_scrolls(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("st.code(x)\ncolumn.code(x, wrap_lines=False)\nst.code(x, wrap_lines=True)\n")
+    assert list(unwrapped_code_blocks(page)) == ["page.py:1", "page.py:2"]

@@ -34,7 +34,7 @@ def show_exercises(t: Translator, page: str) -> None:
 def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
     task = exercise.key
     st.markdown(t("exercises.question", number=number, question=t(f"exercises.{task}")))
-    st.code(program(exercise), language="python")
+    st.code(program(exercise), language="python", wrap_lines=True)
     if exercise.kind == "choice":
         st.radio(
             t("exercises.label_choice"),
@@ -83,7 +83,7 @@ def show_attempt(
 
 def _show_answer(t: Translator, exercise: Exercise) -> None:
     st.markdown(t("exercises.answer_is"))
-    st.code(shown_answer(exercise), language="text")
+    st.code(shown_answer(exercise), language="text", wrap_lines=True)
 
 
 def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:
@@ -107,9 +107,9 @@ def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:
         return
     st.warning(t("exercises.wrong"), icon=":material/close:")
     if exercise.kind == "number":
-        st.code(f"{difference.item():.6g}", language="text")
+        st.code(f"{difference.item():.6g}", language="text", wrap_lines=True)
     elif exercise.kind == "shape":
-        st.code(str(difference), language="text")
+        st.code(str(difference), language="text", wrap_lines=True)
     else:
         # Shown in float32, as torch prints the answers themselves.
-        st.code(str(torch.as_tensor(difference).float()), language="text")
+        st.code(str(torch.as_tensor(difference).float()), language="text", wrap_lines=True)

@@ -220,7 +220,7 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     node = lesson.graph.nodes[step.node]
     st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
     st.markdown(t("playground.step_incoming"))
-    st.code(_gradients(step.incoming), language="text")
+    st.code(_gradients(step.incoming), language="text", wrap_lines=True)
     if node.is_leaf:
         st.success(t("playground.step_leaf", name=", ".join(node.names)), icon=":material/check:")
         return
@@ -228,7 +228,9 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
         target = lesson.graph.nodes[edge.target]
         label = f" ({code_list(target.names)})" if target.names else ""
         st.markdown(t("playground.step_passes", kind=target.kind, label=label))
-        st.code(_gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text")
+        st.code(
+            _gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text", wrap_lines=True
+        )
 
 
 def code_list(names: Iterable[str]) -> str:
@@ -247,21 +249,21 @@ def _kind(lesson: PlaygroundLesson, step: Step) -> str:
 def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
     """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
     name = lesson.result_name
-    st.code(lesson.code, language="python")
+    st.code(lesson.code, language="python", wrap_lines=True)
     st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
-    st.code(str(lesson.y), language="text")
+    st.code(str(lesson.y), language="text", wrap_lines=True)
     if not lesson.y.isfinite().all():
         st.warning(t("playground.not_finite", name=name))
     if lesson.backward_error is not None:
         show_torch_error(t, lesson.backward_error)
     if lesson.v is not None:
         st.markdown(t("playground.v_used", name=name))
-        st.code(str(lesson.v), language="text")
+        st.code(str(lesson.v), language="text", wrap_lines=True)
     elif lesson.backward_error is None:
         st.markdown(t("playground.single", name=name))
     st.markdown(t("playground.grads_heading"))
     grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
-    st.code(grads, language="text")
+    st.code(grads, language="text", wrap_lines=True)
 
 
 def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:

@@ -91,7 +91,7 @@ def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
         for label, value in rows:
             label_column, value_column = st.columns([1, 3])
             label_column.markdown(label)
-            value_column.code(format_values(value), language="text")
+            value_column.code(format_values(value), language="text", wrap_lines=True)
     difference = point.difference.numpy()
     titles = AxisTitles(
         t("puzzles.difference_chart"), t("puzzles.difference_rows"), t("puzzles.difference_columns")

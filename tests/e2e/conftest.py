@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.server import AppServer, running_app
@@ -17,8 +17,15 @@ FIGURES = pytest.StashKey[list[tuple[str, str]]]()
 Record = Callable[[str, str], None]
 
 
+# How long an expectation waits for the page to get there. A lesson page replaces some
+# sixty placeholders, charts among them; on two busy cores that can take longer than
+# Playwright's default 5 s. This bounds a wait; it asserts nothing about speed.
+EXPECT_TIMEOUT_MS = 30_000
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[FIGURES] = []
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
