@@ -48,6 +48,7 @@ class VectorChoice:
 class FunctionAtX:
     """What the function does at x, whatever v is."""
 
+    name: str  # the function's key in VECTOR_FUNCTIONS
     values: tuple[float, ...]  # x as typed
     x: Tensor
     y: Tensor
@@ -89,6 +90,7 @@ def function_at_x(x_text: str, function_name: str) -> FunctionAtX:
     x = leaf(values)
     y = function.compute(x, **constants)
     return FunctionAtX(
+        name=function_name,
         values=values,
         x=x.detach(),
         y=y.detach(),
@@ -102,11 +104,9 @@ def function_at_x(x_text: str, function_name: str) -> FunctionAtX:
     )
 
 
-def vjp_lesson(
-    x_text: str, function_name: str, choice: VectorChoice, language: str = "en"
-) -> VJPLesson:
-    at_x = function_at_x(x_text, function_name)
-    compute = VECTOR_FUNCTIONS[function_name].compute
+def vjp_lesson(at_x: FunctionAtX, choice: VectorChoice, language: str = "en") -> VJPLesson:
+    """y.backward(v) at the x of `at_x`, which the page has already shown."""
+    compute = VECTOR_FUNCTIONS[at_x.name].compute
     v, v_code = vector(choice, at_x.y)
     x = leaf(at_x.values)
 
@@ -149,18 +149,17 @@ def vjp_lesson(
     )
 
 
-def wrong_length_error(x_text: str, function_name: str, v_text: str) -> str | None:
+def wrong_length_error(at_x: FunctionAtX, v_text: str) -> str | None:
     """What torch itself raises for y.backward(v) with a typed v whose length is not m.
 
-    None when there is nothing of torch's to show: x or v does not parse, or v fits y."""
+    None when there is nothing of torch's to show: v does not parse, or it fits y."""
     try:
-        at_x = function_at_x(x_text, function_name)
         values = parse_vector(v_text)
     except InputError:
         return None
     if len(values) == at_x.m:
         return None
-    y = VECTOR_FUNCTIONS[function_name].compute(leaf(at_x.values), **at_x.constants)
+    y = VECTOR_FUNCTIONS[at_x.name].compute(leaf(at_x.values), **at_x.constants)
     return runtime_error(lambda: y.backward(torch.tensor(values)))
 
 

@@ -55,9 +55,9 @@ m = at_x.m if at_x else MAX_LENGTH
 choice = vector_picker(t, "vjp", m)
 
 st.subheader(t("vjp.step_result"), divider="gray")
-lesson = run_lesson(t, vjp_lesson, x_text, function_name, choice, t.language) if at_x else None
+lesson = run_lesson(t, vjp_lesson, at_x, choice, t.language) if at_x else None
 if at_x and not lesson and choice.preset == "typed":
-    torch_error = wrong_length_error(x_text, function_name, choice.text)
+    torch_error = wrong_length_error(at_x, choice.text)
     if torch_error:
         show_torch_error(t, torch_error)
 if lesson:

@@ -93,7 +93,7 @@ def test_v_is_dl_dy_for_every_function_and_preset(name, preset):
     m = function_at_x("0.5, -1, 2", name).m
     typed = ", ".join(str(1.5 - k) for k in range(m))  # one weight per entry of y
     choice = VectorChoice(preset, index=m, seed=5, text=typed)
-    lesson = vjp_lesson("0.5, -1, 2", name, choice)
+    lesson = vjp_lesson(function_at_x("0.5, -1, 2", name), choice)
     assert torch.equal(lesson.product_grad, lesson.grad)
     assert lesson.product_max_abs_diff == 0
     y = lesson.at_x.y
@@ -106,7 +106,7 @@ def test_v_is_dl_dy_for_every_function_and_preset(name, preset):
 
 
 def test_vjp_with_ones_is_the_gradient_of_the_sum():
-    lesson = vjp_lesson("1, 2, 3", "square", VectorChoice("ones"))
+    lesson = vjp_lesson(function_at_x("1, 2, 3", "square"), VectorChoice("ones"))
     assert lesson.v.tolist() == [1.0, 1.0, 1.0]
     assert lesson.grad.tolist() == [2.0, 4.0, 6.0]
     assert lesson.weighted_rows.tolist() == [[2, 0, 0], [0, 4, 0], [0, 0, 6]]
@@ -117,13 +117,15 @@ def test_vjp_with_ones_is_the_gradient_of_the_sum():
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
 @pytest.mark.parametrize("index", [1, 2])
 def test_one_hot_v_picks_one_row_of_the_jacobian(name, index):
-    lesson = vjp_lesson("0.5, -1, 2", name, VectorChoice("one_hot", index=index))
+    lesson = vjp_lesson(function_at_x("0.5, -1, 2", name), VectorChoice("one_hot", index=index))
     torch.testing.assert_close(lesson.grad, lesson.at_x.jacobian[index - 1])
     torch.testing.assert_close(lesson.at_x.jacobian, lesson.at_x.expected_jacobian)
 
 
 def test_one_hot_comment_gives_the_maths_and_the_python_index():
-    code = vjp_lesson("1, 2, 3", "square", VectorChoice("one_hot", index=2)).program.code
+    code = vjp_lesson(
+        function_at_x("1, 2, 3", "square"), VectorChoice("one_hot", index=2)
+    ).program.code
     (comment,) = [line for line in code.splitlines() if "e_2" in line]
     assert comment.startswith("#") and "v[1]" in comment
     assert "v[1] = 1" in code.splitlines()
@@ -131,7 +133,7 @@ def test_one_hot_comment_gives_the_maths_and_the_python_index():
 
 @pytest.mark.parametrize("name", VECTOR_FUNCTIONS)
 def test_column_sums_of_the_weighted_rows_are_x_grad(name):
-    lesson = vjp_lesson("0.5, -1, 2, 3", name, VectorChoice("random", seed=7))
+    lesson = vjp_lesson(function_at_x("0.5, -1, 2, 3", name), VectorChoice("random", seed=7))
     expected_v = torch.randn(lesson.at_x.y.shape, generator=torch.Generator().manual_seed(7))
     assert torch.equal(lesson.v, expected_v)
     torch.testing.assert_close(lesson.weighted_rows, lesson.v[:, None] * lesson.at_x.jacobian)
@@ -140,7 +142,7 @@ def test_column_sums_of_the_weighted_rows_are_x_grad(name):
 
 
 def test_linear_function_has_two_outputs_whatever_n():
-    lesson = vjp_lesson("1 2 3 4 5", "linear", VectorChoice("typed", text="1, -2"))
+    lesson = vjp_lesson(function_at_x("1 2 3 4 5", "linear"), VectorChoice("typed", text="1, -2"))
     assert lesson.at_x.jacobian.shape == (2, 5)
     assert lesson.at_x.m == 2
     torch.testing.assert_close(lesson.grad, torch.tensor([1.0, -2.0]) @ lesson.at_x.jacobian)
@@ -152,10 +154,10 @@ def test_j_does_not_depend_on_v_and_a_wrong_length_v_gets_torchs_own_error():
     y = torch.cumsum(torch.tensor([1.0, 2.0, 3.0], requires_grad=True), dim=0)
     assert at_x.y_printed == str(y)
     expected = scalar_error_of(lambda: y.backward(torch.tensor([1.0, 2.0])))
-    assert wrong_length_error("1, 2, 3", "cumulative_sum", "1, 2") == expected
+    assert wrong_length_error(at_x, "1, 2") == expected
     assert "[2]" in expected and "[3]" in expected
-    assert wrong_length_error("1, 2, 3", "cumulative_sum", "1, 2, 3") is None
-    assert wrong_length_error("1, 2, 3", "cumulative_sum", "1, x") is None
+    assert wrong_length_error(at_x, "1, 2, 3") is None
+    assert wrong_length_error(at_x, "1, x") is None
 
 
 @pytest.mark.parametrize(
@@ -169,7 +171,7 @@ def test_j_does_not_depend_on_v_and_a_wrong_length_v_gets_torchs_own_error():
 )
 def test_vjp_rejects_a_v_that_does_not_fit_y(choice, code, params):
     with pytest.raises(InputError) as caught:
-        vjp_lesson("1, 2, 3", "square", choice)
+        vjp_lesson(function_at_x("1, 2, 3", "square"), choice)
     assert (caught.value.code, caught.value.params) == (code, params)
 
 
@@ -215,7 +217,9 @@ def test_accumulation_refuses_a_number_of_calls_outside_the_slider(calls):
 LESSON_IN = {
     "scalar": lambda language: scalar_lesson("1, 2, 3", "two_dot", language),
     "nonscalar": lambda language: nonscalar_lesson("1, 2, 3", "square", language),
-    "vjp": lambda language: vjp_lesson("1, 2, 3", "square", VectorChoice("ones"), language),
+    "vjp": lambda language: vjp_lesson(
+        function_at_x("1, 2, 3", "square"), VectorChoice("ones"), language
+    ),
     "accumulate": lambda language: accumulation_lesson("1, 2, 3", 2, language),
     "graph": lambda language: graph_lesson("1, 2, 3", language),
     "gradcheck": lambda language: gradcheck_lesson("1, 2, 3", "x_sin_x", 6, True, language),

@@ -16,7 +16,7 @@ from lessons.jacobian import jacobian_lesson, jacobian_step
 from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError, parse_vector
 from lessons.scalar import scalar_lesson
-from lessons.vjp import PRESETS, VectorChoice, vjp_lesson
+from lessons.vjp import PRESETS, VectorChoice, function_at_x, vjp_lesson
 from tests.test_i18n import placeholders
 
 EXAMPLES = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,8 +102,9 @@ choices = st.builds(
 @EXAMPLES
 @given(any_text, st.sampled_from(sorted(VECTOR_FUNCTIONS)), choices)
 def test_vjp_lesson_on_anything(text, name, choice):
-    lesson = result_or_readable_error(vjp_lesson, text, name, choice)
-    if lesson is not None:
+    at_x = result_or_readable_error(function_at_x, text, name)
+    lesson = at_x and result_or_readable_error(vjp_lesson, at_x, choice)
+    if lesson:
         assert lesson.grad.shape == lesson.at_x.x.shape
         assert lesson.v.shape == lesson.at_x.y.shape
         # v is dL/dy: of L = (v * y).sum(), and of the two-stage example's L.
