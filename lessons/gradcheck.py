@@ -166,11 +166,18 @@ def differences(f: RealFunction, point: Tensor, step: float, scheme: str) -> Ten
     forward: (f(x + h eⱼ) - f(x)) / h, error ~ h + ε/h.
     vmap evaluates f at every row x ± h eⱼ at once; the program does the same, so both
     round alike."""
-    steps = step * torch.eye(len(point), dtype=point.dtype)
+    return _differences_at(f, point, torch.tensor([step], dtype=point.dtype), scheme)[0]
+
+
+def _differences_at(f: RealFunction, point: Tensor, steps: Tensor, scheme: str) -> Tensor:
+    """`differences` for several step sizes at once: one row per step, in one vmap call."""
+    n = len(point)
+    shifts = (steps[:, None, None] * torch.eye(n, dtype=point.dtype)).reshape(-1, n)
     on_rows = torch.func.vmap(f)
     if scheme == "central":
-        return (on_rows(point + steps) - on_rows(point - steps)) / (2 * step)
-    return (on_rows(point + steps) - f(point)) / step
+        change = (on_rows(point + shifts) - on_rows(point - shifts)).reshape(-1, n)
+        return change / (2 * steps[:, None])
+    return (on_rows(point + shifts).reshape(-1, n) - f(point)) / steps[:, None]
 
 
 def _largest_error(difference: Tensor, grad: Tensor) -> float:
@@ -206,19 +213,14 @@ def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepRe
 
 def _curves(f: RealFunction, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
     steps = tuple(10.0**-k for k in SWEEP_EXPONENTS)
-    return tuple(
-        ErrorCurve(
-            dtype=name,
-            scheme=scheme,
-            steps=steps,
-            errors=tuple(
-                _largest_error(differences(f, x.detach().to(dtype), step, scheme), grad)
-                for step in steps
-            ),
-        )
-        for dtype, name in zip(DTYPES, DTYPE_NAMES, strict=True)
-        for scheme in SCHEMES
-    )
+    curves = []
+    for dtype, name in zip(DTYPES, DTYPE_NAMES, strict=True):
+        point = x.detach().to(dtype)
+        for scheme in SCHEMES:
+            swept = _differences_at(f, point, torch.tensor(steps, dtype=dtype), scheme)
+            errors = tuple(_largest_error(difference, grad) for difference in swept)
+            curves.append(ErrorCurve(dtype=name, scheme=scheme, steps=steps, errors=errors))
+    return tuple(curves)
 
 
 def _check_square(
