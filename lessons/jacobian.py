@@ -15,10 +15,10 @@ import torch
 from torch import Tensor
 from torch.func import jacfwd, jacrev, jvp, vjp, vmap
 
-from lessons.expression import Script, evaluate, parse_script
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
+from lessons.language.expression import Script, evaluate, parse_script
+from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError, parse_vector
-from lessons.playground import parse_inputs
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
 
 # The function picker's option for the learner's function from the playground page.

@@ -1,12 +1,12 @@
 import streamlit as st
 
-from lessons.expression import (
+from lessons.language.expression import (
     ALLOWED_FUNCTIONAL,
     ALLOWED_METHODS,
     ALLOWED_TORCH_FUNCTIONS,
     MAX_INPUTS,
 )
-from lessons.playground import playground_lesson
+from lessons.language.playground import playground_lesson
 from ui.playground import (
     EXAMPLE_KEY,
     EXAMPLES,

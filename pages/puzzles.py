@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from lessons.puzzles import PUZZLES
+from lessons.practice.puzzles import PUZZLES
 from ui.exercises import show_attempt
 from ui.practice import answer_key
 from ui.puzzles import judge_attempt, pick_puzzle, show_judgement, show_reference, show_task

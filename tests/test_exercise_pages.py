@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from i18n import catalog
-from lessons.exercises import EXERCISES, answer, shown_answer
+from lessons.practice.exercises import EXERCISES, answer, shown_answer
 from tests.helpers import LESSON_PAGES, PRACTICE_PAGES, open_page
 from ui.practice import TASKS
 

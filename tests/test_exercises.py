@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from i18n import LANGUAGES, catalog
-from lessons.exercises import (
+from lessons.parsing import InputError
+from lessons.practice.exercises import (
     ABSOLUTE_TOLERANCE,
     EXERCISES,
     KINDS,
@@ -20,7 +21,6 @@ from lessons.exercises import (
     program,
     shown_answer,
 )
-from lessons.parsing import InputError
 from tests.test_properties import any_text, result_or_readable_error
 
 ALL = [exercise for exercises in EXERCISES.values() for exercise in exercises]

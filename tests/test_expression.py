@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
 from i18n import catalog
-from lessons import expression
-from lessons.expression import (
+from lessons.language import expression
+from lessons.language.expression import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_FUNCTIONAL,
     ALLOWED_KEYWORDS,

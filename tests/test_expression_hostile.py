@@ -12,8 +12,8 @@ import torch
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from lessons import expression
-from lessons.expression import (
+from lessons.language import expression
+from lessons.language.expression import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_KEYWORDS,
     ALLOWED_METHODS,
@@ -182,7 +182,7 @@ def test_deep_trees_without_brackets_are_refused_before_anything_recurses(monkey
 
 
 def test_the_module_never_evaluates_text_nor_imports_streamlit():
-    tree = ast.parse((ROOT / "lessons" / "expression.py").read_text())
+    tree = ast.parse((ROOT / "lessons" / "language" / "expression.py").read_text())
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     names |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assert names & {"eval", "exec", "compile", "__import__", "import_module", "open"} == set()

@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from lessons.graph import (
+from lessons.language.graph import (
     CURRENT_COLOUR,
     DONE_COLOUR,
     Edge,

@@ -76,7 +76,7 @@ def test_every_key_is_used():
 
 def test_every_input_error_has_a_message_and_every_message_an_error():
     raised = set()
-    for path in (ROOT / "lessons").glob("*.py"):
+    for path in (ROOT / "lessons").rglob("*.py"):
         raised |= set(re.findall(r'InputError\(\s*"(\w+)"', path.read_text()))
     assert {key.removeprefix("errors.") for key in ENGLISH if key.startswith("errors.")} == raised
 

@@ -13,8 +13,8 @@ from charts import AxisTitles, jacobian_figure
 from i18n import catalog
 from lessons.functions import VECTOR_FUNCTIONS, linear_matrix
 from lessons.jacobian import jacobian_lesson, jacobian_step, playground_jacobian_lesson
+from lessons.language.playground import playground_lesson
 from lessons.parsing import MAX_LENGTH, InputError
-from lessons.playground import playground_lesson
 from lessons.vjp import VectorChoice
 from tests.helpers import code_blocks, decode, open_page, plotly_specs, program_and_output, texts
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
+from lessons.language.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
 from lessons.parsing import InputError
-from lessons.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
 from lessons.program import runtime_error
 from lessons.vjp import PRESETS, VectorChoice
 from tests.test_properties import assert_readable

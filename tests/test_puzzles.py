@@ -9,9 +9,9 @@ from torch.autograd.functional import jacobian
 
 from charts import AxisTitles, difference_figure, difference_table
 from i18n import LANGUAGES, catalog
-from lessons.expression import evaluate
+from lessons.language.expression import evaluate
 from lessons.parsing import InputError
-from lessons.puzzles import (
+from lessons.practice.puzzles import (
     POINTS,
     PUZZLES,
     WEIGHTS,

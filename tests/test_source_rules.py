@@ -13,7 +13,7 @@ APP_SOURCES = sorted(
     + [
         path
         for folder in ("pages", "ui", "lessons", "i18n")
-        for path in (ROOT / folder).glob("*.py")
+        for path in (ROOT / folder).rglob("*.py")
     ]
 )
 UI_SOURCES = [

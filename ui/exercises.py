@@ -6,7 +6,7 @@ from functools import partial
 import streamlit as st
 import torch
 
-from lessons.exercises import (
+from lessons.practice.exercises import (
     ABSOLUTE_TOLERANCE,
     EXERCISES,
     RELATIVE_TOLERANCE,

@@ -18,10 +18,10 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
-from lessons.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
-from lessons.graph import Step, to_dot
+from lessons.language.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
+from lessons.language.graph import Step, to_dot
+from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
-from lessons.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.vjp import MAX_SEED, VectorChoice
 from ui.session import LANGUAGE_KEY, Translator
 from ui.widgets import show_matrix, show_torch_error

@@ -13,9 +13,9 @@ from typing import Protocol
 
 import streamlit as st
 
-from lessons.exercises import EXERCISES
 from lessons.parsing import InputError
-from lessons.puzzles import PUZZLES
+from lessons.practice.exercises import EXERCISES
+from lessons.practice.puzzles import PUZZLES
 from ui.navigation import LESSONS, PRACTICE
 
 WORK_KEY = "practice_work"

@@ -5,7 +5,7 @@ import streamlit as st
 from torch import Tensor
 
 from charts import AxisTitles, difference_figure, difference_table
-from lessons.puzzles import (
+from lessons.practice.puzzles import (
     ABSOLUTE_TOLERANCE,
     POINTS,
     PUZZLES,

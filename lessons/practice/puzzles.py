@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from lessons.expression import Script, evaluate, parse_script
+from lessons.language.expression import Script, evaluate, parse_script
 from lessons.parsing import InputError, parse_vector
 
 # The weights of a vector-Jacobian product (`v` is taken by the playground's links).

@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 from torch.autograd.functional import jacobian
 
-from lessons.expression import Script, evaluate, parse_script
-from lessons.graph import Graph, Step, record_backward, trace
+from lessons.language.expression import Script, evaluate, parse_script
+from lessons.language.graph import Graph, Step, record_backward, trace
 from lessons.parsing import InputError, check_input_name, parse_tensor
 from lessons.program import Program, ProgramWriter, leaf_literal, runtime_error
 from lessons.vjp import VectorChoice, vector

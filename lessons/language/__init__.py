@@ -1,0 +1,1 @@
+"""The expression language and what reads its trees: evaluator, graph walker, playground."""
