@@ -1,13 +1,15 @@
 """A link for every lesson page: a teacher's link fills the inputs, the page shows what the
 lesson computes for them, a bad value gets its message, and the address follows the page."""
 
+import re
+
 import pytest
 import torch
 from torch.autograd.functional import jacobian
 
 from i18n import catalog
 from lessons.accumulate import MAX_CALLS, accumulation_lesson
-from lessons.functions import VECTOR_FUNCTIONS
+from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
 from lessons.gradcheck import DEFAULT_EXPONENT, STEP_EXPONENTS, gradcheck_lesson
 from lessons.graph_reuse import graph_lesson
 from lessons.jacobian import jacobian_lesson
@@ -16,7 +18,7 @@ from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import InputError
 from lessons.scalar import scalar_lesson
 from lessons.vjp import VectorChoice, function_at_x, vjp_lesson
-from tests.helpers import address, keyed_codes, open_link
+from tests.helpers import ROOT, address, keyed_codes, open_link
 from ui.widgets import escape_markdown
 
 LANGUAGES = ("en", "zh")
@@ -231,3 +233,14 @@ def test_a_one_hot_v_past_the_end_of_y_is_refused():
     with pytest.raises(InputError) as caught:
         choice_for("e4", 3)
     assert (caught.value.code, caught.value.params) == ("index_out_of_range", {"index": 4, "m": 3})
+
+
+@pytest.mark.parametrize(
+    ("page", "names"),
+    [("scalar", SCALAR_FUNCTIONS), ("nonscalar", NONSCALAR_FUNCTIONS), ("vjp", VECTOR_FUNCTIONS)],
+)
+def test_the_readme_lists_the_functions_a_link_can_name(page, names):
+    readme = (ROOT / "README.md").read_text()
+    (row,) = [line for line in readme.splitlines() if line.startswith(f"| `/{page}` |")]
+    listed = row.split("`fn` =")[1].split(";")[0]
+    assert re.findall(r"`(\w+)`", listed) == list(names)
