@@ -107,7 +107,7 @@ def vector_picker(t: Translator, page: str, max_index: int, link: str | None = "
     written as on the playground: `ones`, `e2`, `random7` or numbers."""
     text = first_link_text(f"{page}_preset", link) if link else None
     linked_choice = run_lesson(t, choice_for, text, max_index) if text is not None else None
-    if linked_choice:
+    if linked_choice is not None:
         fill_choice(page, linked_choice)
     choice = _pick_vector(t, page, max_index)
     if link:
