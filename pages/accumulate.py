@@ -4,6 +4,7 @@ from lessons.accumulate import MAX_CALLS, OPTIMIZER, accumulation_lesson
 from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
+    linked_slider,
     run_lesson,
     show_closing,
     show_goal,
@@ -18,9 +19,7 @@ show_goal(t, "accumulate")
 
 st.subheader(t("accumulate.step_inputs"), divider="gray")
 x_text = vector_input(t, "accumulate_x", t("common.x_label"))
-calls = st.slider(
-    t("accumulate.calls_label"), 1, MAX_CALLS, 2, key="accumulate_calls", persist_state="session"
-)
+calls = linked_slider(t, "calls", t("accumulate.calls_label"), 1, MAX_CALLS, 2, "accumulate_calls")
 
 lesson = run_lesson(t, accumulation_lesson, x_text, calls, t.language)
 if lesson:

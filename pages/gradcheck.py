@@ -10,10 +10,13 @@ from lessons.gradcheck import (
     gradcheck_lesson,
     power_of_ten,
 )
+from lessons.links import Link, step_text
 from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
+    linked,
+    linked_toggle,
     run_lesson,
     show_closing,
     show_goal,
@@ -27,7 +30,10 @@ show_goal(t, "gradcheck")
 st.subheader(t("gradcheck.step_inputs"), divider="gray")
 x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
 function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
-exponent = st.select_slider(
+exponent = linked(
+    t,
+    Link("h", STEP_EXPONENTS, step_text),
+    st.select_slider,
     t("gradcheck.step_label"),
     STEP_EXPONENTS,
     value=DEFAULT_EXPONENT,
@@ -36,7 +42,7 @@ exponent = st.select_slider(
     key="gradcheck_step",
     persist_state="session",
 )
-buggy = st.toggle(t("gradcheck.bug_label"), key="gradcheck_bug", persist_state="session")
+buggy = linked_toggle(t, "bug", t("gradcheck.bug_label"), "gradcheck_bug")
 
 lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
 if lesson:

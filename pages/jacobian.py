@@ -18,6 +18,7 @@ from ui.playground import session_fields
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
+    linked_slider,
     run_lesson,
     show_closing,
     show_goal,
@@ -54,9 +55,7 @@ if lesson:
 
     st.subheader(t("jacobian.step_passes"), divider="gray")
     st.markdown(t("jacobian.passes_intro", m=m, n=n))
-    step = st.slider(
-        t("jacobian.step_label"), 0, lesson.steps, 1, key="jacobian_step", persist_state="session"
-    )
+    step = linked_slider(t, "step", t("jacobian.step_label"), 0, lesson.steps, 1, "jacobian_step")
     view = run_lesson(t, jacobian_step, lesson, step, t.language)
 if view:
     # One colour scale for every chart of J, so that a colour keeps its number as J fills.

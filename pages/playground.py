@@ -7,17 +7,16 @@ from lessons.language.expression import (
     MAX_INPUTS,
 )
 from lessons.language.playground import playground_lesson
+from lessons.links import MAX_INDEX, link_from_choice
 from ui.playground import (
     EXAMPLE_KEY,
     EXAMPLES,
-    MAX_INDEX,
     Fields,
     code_list,
     expression_key,
     fill_example,
     graph_dot,
     input_rows,
-    link_from_choice,
     link_from_fields,
     read_link_once,
     show_jacobians,
@@ -68,7 +67,7 @@ with st.expander(t("playground.allowed_title")):
         )
     )
 st.caption(t("playground.v_intro"))
-choice = vector_picker(t, "playground", MAX_INDEX)
+choice = vector_picker(t, "playground", MAX_INDEX, link=None)  # its whole link: below
 # The address always holds every field, so that copying it shares this very function.
 fields = Fields(rows, expression, link_from_choice(choice))
 st.query_params.from_dict(link_from_fields(fields, t.language))

@@ -98,3 +98,21 @@ def _leaves(node):
             yield from _leaves(child)
         else:
             yield child
+
+
+def open_link(page: str, params: dict[str, str], language: str = "en") -> AppTest:
+    """A shared link opened by a new visitor: its parameters are there before the first run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = language
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def address(at: AppTest) -> dict[str, str]:
+    """The page's URL parameters, each with its one value."""
+    return {
+        name: value[-1] if isinstance(value, list) else value
+        for name, value in at.query_params.items()
+    }

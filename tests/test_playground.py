@@ -7,18 +7,12 @@ from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
 from lessons.language.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
+from lessons.links import choice_from_link, link_from_choice
 from lessons.parsing import InputError
 from lessons.program import runtime_error
 from lessons.vjp import PRESETS, VectorChoice
 from tests.test_properties import assert_readable
-from ui.playground import (
-    EXAMPLES,
-    Fields,
-    choice_from_link,
-    fields_from_link,
-    link_from_choice,
-    link_from_fields,
-)
+from ui.playground import EXAMPLES, Fields, fields_from_link, link_from_fields
 
 ONES = VectorChoice()
 CUBIC = (("a", "2, 3"), ("b", "6, 4"))

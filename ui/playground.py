@@ -4,7 +4,6 @@ A link carries every field: `f` the expression, one parameter per input named by
 input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `lang`.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -18,11 +17,12 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
-from lessons.language.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
+from lessons.language.expression import MAX_INPUTS
 from lessons.language.graph import Step, to_dot
 from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
+from lessons.links import choice_from_link
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
-from lessons.vjp import MAX_SEED, VectorChoice
+from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
 from ui.widgets import show_matrix, show_torch_error
 
@@ -33,9 +33,6 @@ EXAMPLE_KEY = "playground_example"
 STEP_KEY = "playground_step"
 # Set once a link has filled the fields, so that later runs keep what the learner types.
 LINK_READ = "playground_link_read"
-MAX_INDEX = MAX_INTERMEDIATE_ENTRIES  # y has at most this many entries
-_ONE_HOT = re.compile(r"e([1-9][0-9]{0,5})")
-_RANDOM = re.compile(r"random([0-9]{1,10})")
 
 
 @dataclass(frozen=True)
@@ -121,29 +118,6 @@ def link_from_fields(fields: Fields, language: str) -> dict[str, str]:
     return link | {V_KEY: fields.v}
 
 
-def choice_from_link(text: str) -> VectorChoice:
-    """`ones`, `e2` (one-hot, counting from 1), `random7` (seed 7); anything else is typed
-    numbers, which get the same messages as numbers typed into the page."""
-    if text == "ones":
-        return VectorChoice("ones")
-    if (match := _ONE_HOT.fullmatch(text)) and int(match[1]) <= MAX_INDEX:
-        return VectorChoice("one_hot", index=int(match[1]))
-    if (match := _RANDOM.fullmatch(text)) and int(match[1]) <= MAX_SEED:
-        return VectorChoice("random", seed=int(match[1]))
-    return VectorChoice("typed", text=text)
-
-
-def link_from_choice(choice: VectorChoice) -> str:
-    match choice.preset:
-        case "one_hot":
-            return f"e{choice.index}"
-        case "random":
-            return f"random{choice.seed}"
-        case "typed":
-            return choice.text
-    return "ones"
-
-
 def fill(fields: Fields) -> None:
     """Put these fields into the widgets' state (before the widgets are drawn)."""
     rows = [*fields.inputs[:MAX_INPUTS]]
@@ -152,11 +126,7 @@ def fill(fields: Fields) -> None:
         st.session_state[name_key(row)] = name
         st.session_state[value_key(row)] = value
     st.session_state[expression_key()] = fields.expression
-    choice = choice_from_link(fields.v)
-    st.session_state[f"{PAGE}_preset"] = choice.preset
-    st.session_state[f"{PAGE}_index"] = choice.index
-    st.session_state[f"{PAGE}_seed"] = choice.seed
-    st.session_state[f"{PAGE}_v"] = choice.text
+    fill_choice(PAGE, choice_from_link(fields.v))
 
 
 def read_link_once() -> Fields | None:

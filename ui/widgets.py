@@ -10,9 +10,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts import AxisTitles, jacobian_figure, matrix_table
+from lessons.links import Link, Value, choice_for, link_from_choice, on_off
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
 from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
+from ui.links import fill_choice, first_link_text, write_link
 from ui.session import Translator
 
 Lesson = TypeVar("Lesson")
@@ -23,10 +25,20 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def vector_input(
-    t: Translator, key: str, label: str, help_key: str = "common.x_help", default: str = DEFAULT_X
+    t: Translator,
+    key: str,
+    label: str,
+    help_key: str = "common.x_help",
+    default: str = DEFAULT_X,
+    link: str | None = "x",
 ) -> str:
+    """A vector typed as text; `link` names its URL parameter (None: links leave it out).
+    Text from a link is taken as typed, and gets the same messages."""
     # persist_state keeps what the learner typed across page switches.
-    return st.text_input(
+    return linked(
+        t,
+        Link(link) if link else None,
+        st.text_input,
         label,
         value=default,
         key=key,
@@ -35,8 +47,14 @@ def vector_input(
     )
 
 
-def function_picker(t: Translator, key: str, names: list[str], default: str | None = None) -> str:
-    return st.selectbox(
+def function_picker(
+    t: Translator, key: str, names: list[str], default: str | None = None, link: str = "fn"
+) -> str:
+    """The function, by its name in lessons/functions.py (so also in links)."""
+    return linked(
+        t,
+        Link(link, names),
+        st.selectbox,
         t("common.function_label"),
         names,
         index=names.index(default) if default else 0,
@@ -46,8 +64,59 @@ def function_picker(t: Translator, key: str, names: list[str], default: str | No
     )
 
 
-def vector_picker(t: Translator, page: str, max_index: int) -> VectorChoice:
-    """How v is chosen, as on /vjp: a preset and, for some presets, an index, seed or text."""
+def linked(
+    t: Translator,
+    link: Link[Value] | None,
+    widget: Callable[..., Value],
+    *args: object,
+    key: str,
+    **kwargs: object,
+) -> Value:
+    """`widget(*args, key=key, **kwargs)`, set from the link the first time it is drawn in
+    this session. A value the control does not offer gets a message beneath it, and the
+    control keeps its own value. The address follows the value shown."""
+    if link is None:
+        return widget(*args, key=key, **kwargs)
+    text = first_link_text(key, link.name)
+    offered = text is not None and link.offers(text)
+    if offered:
+        st.session_state[key] = link.value_of(text)
+    value = widget(*args, key=key, **kwargs)
+    if text is not None and not offered:
+        show_input_error(t, link.refusal(text, value))
+    write_link(link.name, link.text(value))
+    return value
+
+
+def linked_slider(
+    t: Translator, name: str, label: str, low: int, high: int, default: int, key: str
+) -> int:
+    """A slider of whole numbers from low to high, in links as `name`."""
+    link = Link(name, range(low, high + 1))
+    return linked(t, link, st.slider, label, low, high, default, key=key, persist_state="session")
+
+
+def linked_toggle(t: Translator, name: str, label: str, key: str) -> bool:
+    """A switch, in links as `name=on` or `name=off`."""
+    link = Link(name, (False, True), on_off)
+    return linked(t, link, st.toggle, label, key=key, persist_state="session")
+
+
+def vector_picker(t: Translator, page: str, max_index: int, link: str | None = "v") -> VectorChoice:
+    """How v is chosen, as on /vjp; `link` names its URL parameter (None: not in links),
+    written as on the playground: `ones`, `e2`, `random7` or numbers."""
+    text = first_link_text(f"{page}_preset", link) if link else None
+    linked_choice = run_lesson(t, choice_for, text, max_index) if text is not None else None
+    if linked_choice is not None:
+        fill_choice(page, linked_choice)
+    choice = _pick_vector(t, page, max_index)
+    if link:
+        write_link(link, link_from_choice(choice))
+    return choice
+
+
+def _pick_vector(t: Translator, page: str, max_index: int) -> VectorChoice:
+    """A preset and, for some presets, an index, seed or text."""
     preset = st.radio(
         t("vjp.preset_label"),
         PRESETS,
@@ -71,7 +140,9 @@ def vector_picker(t: Translator, page: str, max_index: int) -> VectorChoice:
         )
         return VectorChoice(preset, seed=seed)
     if preset == "typed":
-        text = vector_input(t, f"{page}_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5")
+        text = vector_input(
+            t, f"{page}_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5", link=None
+        )
         return VectorChoice(preset, text=text)
     return VectorChoice(preset)
 
@@ -81,9 +152,13 @@ def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> L
     try:
         return lesson(*args)
     except InputError as error:
-        params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
-        st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
+        show_input_error(t, error)
         return None
+
+
+def show_input_error(t: Translator, error: InputError) -> None:
+    params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
+    st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
 
 
 def escape_markdown(text: str) -> str:
