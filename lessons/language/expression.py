@@ -50,6 +50,12 @@ _REDUCTIONS = ("sum", "mean", "prod", "norm", "max", "min", "cumsum", "logsumexp
 _NORMALISERS = ("softmax", "log_softmax")
 _LINEAR_ALGEBRA = ("dot", "matmul", "mm", "mv", "outer", "t", "transpose", "trace", "diag")
 _SHAPES = ("reshape", "flatten", "squeeze", "unsqueeze")
+_SHAPES += ("flip",)  # added for the puzzles (issue 14): torch.flip(x, dims), x.flip(*dims)
+# Added for the puzzles (issue 14): torch functions that are not tensor methods.
+# ones_like(input), zeros_like(input): a tensor shaped like input (dtype and the rest
+# are keywords outside ALLOWED_KEYWORDS). where(condition, input, other): exactly three
+# arguments, the condition a comparison (_Checker._where).
+_FUNCTIONS_ONLY = ("ones_like", "zeros_like", "where")
 ALLOWED_TORCH_FUNCTIONS = (
     *_ELEMENTWISE,
     *_ACTIVATIONS,
@@ -57,17 +63,32 @@ ALLOWED_TORCH_FUNCTIONS = (
     *_NORMALISERS,
     *_LINEAR_ALGEBRA,
     *_SHAPES,
+    *_FUNCTIONS_ONLY,
 )
 # torch.nn.functional.NAME(...)
 ALLOWED_FUNCTIONAL = ("relu", "sigmoid", "softmax", "log_softmax", "mse_loss", "l1_loss")
 ALLOWED_FUNCTIONAL += ("binary_cross_entropy_with_logits",)
-# tensor.NAME(...): every function above is also a tensor method; a few are only methods.
-ALLOWED_METHODS = (*ALLOWED_TORCH_FUNCTIONS, "view", "permute", "expand", "repeat", "detach")
-ALLOWED_METHODS += ("clone",)
+# Added for the puzzles (issue 14): (input, target, reduction=...); a target written as
+# a whole number or a list of them holds class indices (_class_indices).
+_CLASS_LOSSES = ("cross_entropy", "nll_loss")
+ALLOWED_FUNCTIONAL += _CLASS_LOSSES
+# tensor.NAME(...): the functions above are also tensor methods; a few are only methods.
+ALLOWED_METHODS = tuple(name for name in ALLOWED_TORCH_FUNCTIONS if name not in _FUNCTIONS_ONLY)
+ALLOWED_METHODS += ("view", "permute", "expand", "repeat", "detach", "clone")
 # tensor.NAME without a call; `values` only on what torch.max/min(x, dim) return.
 ALLOWED_ATTRIBUTES = ("T", "mT", "values")
 ALLOWED_KEYWORDS = ("dim", "keepdim", "p", "min", "max", "exponent", "reduction")
 ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "end_dim")
+ALLOWED_KEYWORDS += ("dims",)  # added for the puzzles (issue 14): flip's
+# Added for the puzzles (issue 14): `a > b` and its kin, only as torch.where's condition.
+_COMPARISONS = {
+    ast.Gt: operator.gt,
+    ast.Lt: operator.lt,
+    ast.GtE: operator.ge,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 # The only strings the language takes: a loss's reduction.
 KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 
@@ -79,6 +100,9 @@ KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 _BROADCAST_BOUNDED = frozenset(
     (*_ELEMENTWISE, *_ACTIVATIONS, *_REDUCTIONS, *_NORMALISERS, *_SHAPES, *ALLOWED_FUNCTIONAL)
 ) | {"dot", "t", "transpose", "trace", "view", "permute", "detach", "clone"}
+# Added for the puzzles (issue 14): shaped like their input, or like their arguments
+# broadcast together; comparisons are bounded the same way in _Evaluator._comparison.
+_BROADCAST_BOUNDED |= frozenset(_FUNCTIONS_ONLY)
 _PRODUCT_BOUNDED = frozenset({"matmul", "mm", "mv", "outer"})
 
 # The tables the evaluator calls through: names from the allow-lists, nothing else.
@@ -341,6 +365,8 @@ class _Checker:
         elif isinstance(node, ast.Subscript):
             self.expression(node.value)
             _index(node.slice)
+        elif isinstance(node, ast.Compare):  # only as torch.where's condition (_where)
+            raise InputError("expr_comparison", {"piece": _piece(node)})
         else:
             raise InputError("expr_not_allowed", {"piece": _piece(node)})
 
@@ -355,8 +381,9 @@ class _Checker:
                     },
                 )
             self.expression(node.func.value)
-        else:
-            _torch_function(node.func)
+        elif _torch_function(node.func) is torch.where:
+            self._where(node)
+            return
         for argument in node.args:
             self._argument(argument)
         for keyword in node.keywords:
@@ -370,6 +397,22 @@ class _Checker:
                     raise InputError("expr_keyword_value", {"piece": _piece(keyword)})
             else:
                 self._argument(keyword.value)
+
+    def _where(self, node: ast.Call) -> None:
+        """Added for the puzzles (issue 14): `torch.where(x > 0, a, b)` and nothing else.
+
+        A comparison gives true/false entries, which only a selection can use sensibly."""
+        condition = node.args[0] if node.args else None
+        if (
+            len(node.args) != 3
+            or node.keywords
+            or not isinstance(condition, ast.Compare)
+            or len(condition.ops) != 1
+            or type(condition.ops[0]) not in _COMPARISONS
+        ):
+            raise InputError("expr_where", {"piece": _piece(node)})
+        for operand in (condition.left, *condition.comparators, *node.args[1:]):
+            self.expression(operand)
 
     def _argument(self, node: ast.expr) -> None:
         """An expression, True/False/None, or a tuple of whole numbers such as (2, 3)."""
@@ -389,7 +432,9 @@ def _index(node: ast.expr) -> object:
     return _index_part(node)
 
 
-def _index_part(node: ast.expr) -> int | slice:
+def _index_part(node: ast.expr) -> int | slice | None:
+    if isinstance(node, ast.Constant) and node.value is None:  # a new axis of size 1
+        return None
     if isinstance(node, ast.Slice):
         return slice(*(_slice_bound(part) for part in (node.lower, node.upper, node.step)))
     number = _int_literal(node)
@@ -454,14 +499,24 @@ class _Evaluator:
             function, args = _torch_function(node.func), []
         args += [self._argument(argument) for argument in node.args]
         kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
+        if node.func.attr in _CLASS_LOSSES:
+            args, kwargs = _class_indices(args, kwargs)
         return _run(node, function, tuple(args), kwargs, _size_bound(node.func.attr))
 
     def _argument(self, node: ast.expr) -> object:
+        if isinstance(node, ast.Compare):  # torch.where's condition, checked by _where
+            return self._comparison(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | str | None):
             return node.value
         if isinstance(node, ast.Tuple | ast.List):
             return tuple(_int_literal(element) for element in node.elts)
         return self._operand(node)
+
+    def _comparison(self, node: ast.Compare) -> Value:
+        """Added for the puzzles (issue 14): a bool tensor no larger than its sides."""
+        left, right = self._operand(node.left), self._operand(node.comparators[0])
+        function = _COMPARISONS[type(node.ops[0])]
+        return _run(node, function, (left, right), {}, _broadcast_bound)
 
     def _attribute(self, node: ast.Attribute) -> Value:
         value = self.value(node.value)
@@ -470,6 +525,24 @@ class _Evaluator:
         if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
             return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {}, _broadcast_bound)
         raise InputError("expr_attribute", {"piece": _piece(node)})
+
+
+def _class_indices(args: list, kwargs: dict) -> tuple[list, dict]:
+    """Added for the puzzles (issue 14): a loss's target written as a whole number (`2`) or
+    a list of them (`[2, 0]`) holds class indices, torch's int64 tensor of them; a tensor
+    target (an input) stays as it is: class probabilities for cross_entropy."""
+
+    def indices(target: object) -> object:
+        whole = isinstance(target, int) and not isinstance(target, bool)
+        if whole or (isinstance(target, tuple) and all(type(i) is int for i in target)):
+            return torch.tensor(target, dtype=torch.long)
+        return target
+
+    if len(args) > 1:
+        args = [args[0], indices(args[1]), *args[2:]]
+    if "target" in kwargs:
+        kwargs = {**kwargs, "target": indices(kwargs["target"])}
+    return args, kwargs
 
 
 def _number_math(node: ast.expr, function: Callable, left: Number, right: Number) -> Number:
