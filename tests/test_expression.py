@@ -173,17 +173,17 @@ CONSTRUCTS = [
     ),
     ("torch.where(b.relu() != 0, b, 0.5)", lambda x, W, b, t: torch.where(b.relu() != 0, b, 0.5)),
     (
-        "torch.nn.functional.cross_entropy(W, [2, 0])",
+        "torch.nn.functional.cross_entropy(W, torch.tensor([2, 0]))",
         lambda x, W, b, t: F.cross_entropy(W, torch.tensor([2, 0])),
     ),
     (
-        "torch.nn.functional.cross_entropy(x, 1)",
+        "torch.nn.functional.cross_entropy(x, torch.tensor(1))",
         lambda x, W, b, t: F.cross_entropy(x, torch.tensor(1)),
     ),
     ("torch.nn.functional.cross_entropy(b, target=t)", lambda x, W, b, t: F.cross_entropy(b, t)),
     (
-        "torch.nn.functional.nll_loss(W.log_softmax(1), target=(1, 2), reduction='none')",
-        lambda x, W, b, t: F.nll_loss(W.log_softmax(1), torch.tensor([1, 2]), reduction="none"),
+        "torch.nn.functional.nll_loss(W.log_softmax(1), target=torch.tensor((1, 2)))",
+        lambda x, W, b, t: F.nll_loss(W.log_softmax(1), torch.tensor([1, 2])),
     ),
     ("a = x * 2\n\nc = a.sum()\nc * 3", lambda x, W, b, t: (x * 2).sum() * 3),
 ]
@@ -210,7 +210,8 @@ def called_names(sources):
                 keywords |= {keyword.arg for keyword in node.keywords}
             elif isinstance(node, ast.Attribute) and not ast.unparse(node).startswith("torch"):
                 attributes.add(node.attr)
-    return torch_names, functional, methods - {"values"}, attributes, keywords
+    # torch.tensor is taken only as a loss's class indices, tried with the losses.
+    return torch_names - {"tensor"}, functional, methods - {"values"}, attributes, keywords
 
 
 def test_every_allowed_name_is_tried_against_torch():
@@ -483,8 +484,13 @@ REFUSALS = [
     ("x[5]", NAMES, "expr_torch"),
     ("x[::-1]", NAMES, "expr_torch"),
     ("torch.softmax(x)", NAMES, "expr_torch"),
-    ("torch.nn.functional.nll_loss(W, [3, 0])", NAMES, "expr_torch"),
-    ("torch.nn.functional.cross_entropy(W, [0.5, 1])", NAMES, "expr_keyword_value"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor([3, 0]))", NAMES, "expr_torch"),
+    ("torch.nn.functional.cross_entropy(W, [2, 0])", NAMES, "expr_class_target"),
+    ("torch.nn.functional.cross_entropy(x, target=1)", NAMES, "expr_class_target"),
+    ("torch.nn.functional.cross_entropy(W, torch.tensor([0.5, 1]))", NAMES, "expr_class_target"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor([]))", NAMES, "expr_class_target"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor(b))", NAMES, "expr_class_target"),
+    ("W * torch.tensor([2, 0])", NAMES, "expr_function"),
     ("x.where(x > 0, x)", NAMES, "expr_method"),
     ("x.ones_like()", NAMES, "expr_method"),
     ("f = x * 2", NAMES, "tensor_name_reserved"),

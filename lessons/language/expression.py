@@ -68,8 +68,9 @@ ALLOWED_TORCH_FUNCTIONS = (
 # torch.nn.functional.NAME(...)
 ALLOWED_FUNCTIONAL = ("relu", "sigmoid", "softmax", "log_softmax", "mse_loss", "l1_loss")
 ALLOWED_FUNCTIONAL += ("binary_cross_entropy_with_logits",)
-# Added for the puzzles (issue 14): (input, target, reduction=...); a target written as
-# a whole number or a list of them holds class indices (_class_indices).
+# Added for the puzzles (issue 14): (input, target, reduction=...). A target of class
+# indices is written as torch writes it, torch.tensor([2, 0]) with whole numbers only:
+# the one place torch.tensor is taken (_class_indices), so the code shown runs as it is.
 _CLASS_LOSSES = ("cross_entropy", "nll_loss")
 ALLOWED_FUNCTIONAL += _CLASS_LOSSES
 # tensor.NAME(...): the functions above are also tensor methods; a few are only methods.
@@ -384,14 +385,18 @@ class _Checker:
         elif _torch_function(node.func) is torch.where:
             self._where(node)
             return
+        target = _class_target(node) if node.func.attr in _CLASS_LOSSES else None
         for argument in node.args:
-            self._argument(argument)
+            if argument is not target:
+                self._argument(argument)
         for keyword in node.keywords:
             if keyword.arg not in ALLOWED_KEYWORDS:
                 raise InputError(
                     "expr_keyword",
                     {"piece": _piece(keyword), "keywords": ", ".join(ALLOWED_KEYWORDS)},
                 )
+            if keyword.value is target:
+                continue
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 if keyword.value.value not in KEYWORD_STRINGS.get(keyword.arg, ()):
                     raise InputError("expr_keyword_value", {"piece": _piece(keyword)})
@@ -423,6 +428,35 @@ class _Checker:
                 raise InputError("expr_keyword_value", {"piece": _piece(node)})
             return
         self.expression(node)
+
+
+def _class_target(node: ast.Call) -> ast.expr | None:
+    """Added for the puzzles (issue 14): a loss's target when it is class indices written as
+    `torch.tensor([2, 0])` (checked here, so the caller skips it); None for any other
+    target, an expression checked as usual (class probabilities, for cross_entropy)."""
+    if len(node.args) > 1:
+        target = node.args[1]
+    else:
+        target = next((kw.value for kw in node.keywords if kw.arg == "target"), None)
+    if target is None or _class_indices(target) is not None:
+        return target
+    tensor_call = isinstance(target, ast.Call) and _torch_path(target.func) == ("torch", "tensor")
+    if tensor_call or isinstance(target, ast.List | ast.Tuple) or _int_literal(target) is not None:
+        raise InputError("expr_class_target", {"piece": _piece(target)})
+    return None
+
+
+def _class_indices(node: ast.expr) -> int | tuple[int, ...] | None:
+    """`torch.tensor(2)` or `torch.tensor([2, 0])`, whole numbers written out; else None."""
+    if not (isinstance(node, ast.Call) and _torch_path(node.func) == ("torch", "tensor")):
+        return None
+    if len(node.args) != 1 or node.keywords:
+        return None
+    (values,) = node.args
+    if isinstance(values, ast.List | ast.Tuple):
+        numbers = tuple(_int_literal(element) for element in values.elts)
+        return numbers if numbers and None not in numbers else None
+    return _int_literal(values)
 
 
 def _index(node: ast.expr) -> object:
@@ -499,13 +533,14 @@ class _Evaluator:
             function, args = _torch_function(node.func), []
         args += [self._argument(argument) for argument in node.args]
         kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
-        if node.func.attr in _CLASS_LOSSES:
-            args, kwargs = _class_indices(args, kwargs)
         return _run(node, function, tuple(args), kwargs, _size_bound(node.func.attr))
 
     def _argument(self, node: ast.expr) -> object:
         if isinstance(node, ast.Compare):  # torch.where's condition, checked by _where
             return self._comparison(node)
+        indices = _class_indices(node)  # a loss's target, checked by _class_target
+        if indices is not None:
+            return torch.tensor(indices)  # int64, as torch.tensor makes it
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | str | None):
             return node.value
         if isinstance(node, ast.Tuple | ast.List):
@@ -525,24 +560,6 @@ class _Evaluator:
         if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
             return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {}, _broadcast_bound)
         raise InputError("expr_attribute", {"piece": _piece(node)})
-
-
-def _class_indices(args: list, kwargs: dict) -> tuple[list, dict]:
-    """Added for the puzzles (issue 14): a loss's target written as a whole number (`2`) or
-    a list of them (`[2, 0]`) holds class indices, torch's int64 tensor of them; a tensor
-    target (an input) stays as it is: class probabilities for cross_entropy."""
-
-    def indices(target: object) -> object:
-        whole = isinstance(target, int) and not isinstance(target, bool)
-        if whole or (isinstance(target, tuple) and all(type(i) is int for i in target)):
-            return torch.tensor(target, dtype=torch.long)
-        return target
-
-    if len(args) > 1:
-        args = [args[0], indices(args[1]), *args[2:]]
-    if "target" in kwargs:
-        kwargs = {**kwargs, "target": indices(kwargs["target"])}
-    return args, kwargs
 
 
 def _number_math(node: ast.expr, function: Callable, left: Number, right: Number) -> Number:
