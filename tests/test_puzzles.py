@@ -65,6 +65,22 @@ def test_the_autograd_answer_is_the_weighted_jacobian(puzzle):
     torch.testing.assert_close(autograd_answer(puzzle, inputs), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
+def test_the_task_says_truly_whether_y_is_one_number_or_several(puzzle):
+    """ask_gradient says "y is a single number", ask_vjp "y has several entries"."""
+    inputs = draw_inputs(puzzle, torch.Generator().manual_seed(0))
+    y = evaluate(parse_answer(puzzle, puzzle.function), inputs).y
+    assert (y.numel() > 1) is asks_for_weights(puzzle)
+
+
+def test_the_link_the_page_suggests_opens_that_puzzle():
+    assert "`10`" in catalog("en")["puzzles.try_2"] and "`10`" in catalog("zh")["puzzles.try_2"]
+    at = open_page("puzzles")
+    at.query_params["p"] = "10"
+    at.run()
+    assert at.selectbox(key="puzzles_pick").value == 10 and not at.error
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_puzzle_has_a_hint(language):
     assert all(catalog(language)[f"puzzles.{puzzle.name}_hint"] for puzzle in PUZZLES)
