@@ -29,6 +29,8 @@ _ENTRY_SEPARATORS = re.compile(r"[,，、\s]+")
 _ROW_BREAKS = re.compile(r"[;\uff1b\n]|[\])]\s*[,，]?\s*[\[(]")
 # ASCII only: Python rewrites some other identifiers (a full-width x reads as x).
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+# Brackets a typed tensor may use, each opening one with its closing one.
+_CLOSING = {"[": "]", "(": ")"}
 _NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -45,6 +47,7 @@ def parse_vector(text: str, max_length: int = MAX_LENGTH) -> tuple[float, ...]:
     """Parse `1, 2, 3`, `1 2 3` or `[1, 2, 3]` into floats; raise InputError otherwise."""
     if len(text) > MAX_TEXT_CHARS:
         raise InputError("text_too_long", {"chars": len(text), "limit": MAX_TEXT_CHARS})
+    _check_brackets(text)
     tokens = [token for token in _SEPARATORS.split(_strip_brackets(text)) if token]
     if not tokens:
         raise InputError("empty")
@@ -63,6 +66,7 @@ def parse_tensor(
     """
     if len(text) > MAX_TEXT_CHARS:
         raise InputError("text_too_long", {"chars": len(text), "limit": MAX_TEXT_CHARS})
+    _check_brackets(text)
     rows = [_row_tokens(row) for row in _ROW_BREAKS.split(_strip_brackets(text))]
     rows = [tokens for tokens in rows if tokens]
     count = sum(len(tokens) for tokens in rows)
@@ -101,6 +105,20 @@ def check_input_name(name: str, taken: Collection[str] = ()) -> None:
         )
     if name in taken:
         raise InputError("tensor_name_taken", {"name": name})
+
+
+def _check_brackets(text: str) -> None:
+    """One rule for every typed tensor: brackets come in matching pairs, or not at all.
+
+    `[1, 2` could mean 1, 2 or a row still being typed; guessing would hide the slip."""
+    opened = []
+    for char in text:
+        if char in _CLOSING:
+            opened.append(_CLOSING[char])
+        elif char in _CLOSING.values() and (not opened or opened.pop() != char):
+            raise InputError("unbalanced_brackets", {"entry": _quote(text.strip())})
+    if opened:
+        raise InputError("unbalanced_brackets", {"entry": _quote(text.strip())})
 
 
 def _strip_brackets(text: str) -> str:

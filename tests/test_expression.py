@@ -151,6 +151,40 @@ CONSTRUCTS = [
     ("(W @ x)[0]", lambda x, W, b, t: (W @ x)[0]),
     ("h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()", lambda x, W, b, t: _loss(x, W, b, t)),
     ("y = W @ x; y[0]", lambda x, W, b, t: (W @ x)[0]),
+    # Added for the puzzles (issue 14).
+    ("x + torch.ones_like(x)", lambda x, W, b, t: x + torch.ones_like(x)),
+    ("torch.zeros_like(W) - b[:, None]", lambda x, W, b, t: torch.zeros_like(W) - b[:, None]),
+    ("W[:, None] * x", lambda x, W, b, t: W[:, None] * x),
+    ("x[None, :, None]", lambda x, W, b, t: x[None, :, None]),
+    ("x.flip(0)", lambda x, W, b, t: x.flip(0)),
+    ("W.flip(0, 1)", lambda x, W, b, t: W.flip(0, 1)),
+    ("torch.flip(W, dims=(1,))", lambda x, W, b, t: torch.flip(W, dims=(1,))),
+    ("torch.where(x > 1, x, 0)", lambda x, W, b, t: torch.where(x > 1, x, 0)),
+    ("torch.where(W <= x, W * x, -x)", lambda x, W, b, t: torch.where(x >= W, W * x, -x)),
+    (
+        "torch.where(x >= 1, x.sin(), x.cos())",
+        lambda x, W, b, t: torch.where(x >= 1, x.sin(), x.cos()),
+    ),
+    ("torch.where(b < t, b, t * 2)", lambda x, W, b, t: torch.where(b < t, b, t * 2)),
+    # Equal and unequal where a nudge of the inputs cannot flip them (finite differences).
+    (
+        "torch.where(W.relu() == 0, W, 2 * W)",
+        lambda x, W, b, t: torch.where(W.relu() == 0, W, 2 * W),
+    ),
+    ("torch.where(b.relu() != 0, b, 0.5)", lambda x, W, b, t: torch.where(b.relu() != 0, b, 0.5)),
+    (
+        "torch.nn.functional.cross_entropy(W, torch.tensor([2, 0]))",
+        lambda x, W, b, t: F.cross_entropy(W, torch.tensor([2, 0])),
+    ),
+    (
+        "torch.nn.functional.cross_entropy(x, torch.tensor(1))",
+        lambda x, W, b, t: F.cross_entropy(x, torch.tensor(1)),
+    ),
+    ("torch.nn.functional.cross_entropy(b, target=t)", lambda x, W, b, t: F.cross_entropy(b, t)),
+    (
+        "torch.nn.functional.nll_loss(W.log_softmax(1), target=torch.tensor((1, 2)))",
+        lambda x, W, b, t: F.nll_loss(W.log_softmax(1), torch.tensor([1, 2])),
+    ),
     ("a = x * 2\n\nc = a.sum()\nc * 3", lambda x, W, b, t: (x * 2).sum() * 3),
 ]
 
@@ -176,7 +210,8 @@ def called_names(sources):
                 keywords |= {keyword.arg for keyword in node.keywords}
             elif isinstance(node, ast.Attribute) and not ast.unparse(node).startswith("torch"):
                 attributes.add(node.attr)
-    return torch_names, functional, methods - {"values"}, attributes, keywords
+    # torch.tensor is taken only as a loss's class indices, tried with the losses.
+    return torch_names - {"tensor"}, functional, methods - {"values"}, attributes, keywords
 
 
 def test_every_allowed_name_is_tried_against_torch():
@@ -407,7 +442,13 @@ REFUSALS = [
     ("torch", NAMES, "expr_unknown_name"),
     ("lambda: x", NAMES, "expr_not_allowed"),
     ("x if x else x", NAMES, "expr_not_allowed"),
-    ("x < 1", NAMES, "expr_not_allowed"),
+    ("x < 1", NAMES, "expr_comparison"),
+    ("torch.where(x > 0, x > 1, x)", NAMES, "expr_comparison"),
+    ("torch.where(x > 0)", NAMES, "expr_where"),
+    ("torch.where(x, x, 0)", NAMES, "expr_where"),
+    ("torch.where(0 < x < 1, x, 0)", NAMES, "expr_where"),
+    ("torch.where(x in x, x, 0)", NAMES, "expr_where"),
+    ("torch.where(x > 0, input=x, other=0)", NAMES, "expr_where"),
     ("x + 'a'", NAMES, "expr_not_allowed"),
     ("x * True", NAMES, "expr_not_allowed"),
     ("x // 2", NAMES, "expr_operator"),
@@ -427,7 +468,7 @@ REFUSALS = [
     ("x.reshape((x, 1))", NAMES, "expr_keyword_value"),
     ("x[x]", NAMES, "expr_index"),
     ("x[0.5]", NAMES, "expr_index"),
-    ("x[None]", NAMES, "expr_index"),
+    ("x[True]", NAMES, "expr_index"),
     ("x * 1e400", NAMES, "expr_number"),
     ("x * 1j", NAMES, "expr_number"),
     ("x * 2**60", NAMES, "expr_number"),
@@ -443,6 +484,15 @@ REFUSALS = [
     ("x[5]", NAMES, "expr_torch"),
     ("x[::-1]", NAMES, "expr_torch"),
     ("torch.softmax(x)", NAMES, "expr_torch"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor([3, 0]))", NAMES, "expr_torch"),
+    ("torch.nn.functional.cross_entropy(W, [2, 0])", NAMES, "expr_class_target"),
+    ("torch.nn.functional.cross_entropy(x, target=1)", NAMES, "expr_class_target"),
+    ("torch.nn.functional.cross_entropy(W, torch.tensor([0.5, 1]))", NAMES, "expr_class_target"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor([]))", NAMES, "expr_class_target"),
+    ("torch.nn.functional.nll_loss(W, torch.tensor(b))", NAMES, "expr_class_target"),
+    ("W * torch.tensor([2, 0])", NAMES, "expr_function"),
+    ("x.where(x > 0, x)", NAMES, "expr_method"),
+    ("x.ones_like()", NAMES, "expr_method"),
     ("f = x * 2", NAMES, "tensor_name_reserved"),
     ("x = x * 2", NAMES, "tensor_name_taken"),
     ("h = x; h = h * 2", NAMES, "tensor_name_taken"),

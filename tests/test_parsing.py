@@ -101,6 +101,34 @@ def test_the_tensor_limit_counts_all_entries_of_a_matrix():
         parse_tensor(eight_by_eight + "; " + ", ".join(["1"] * 8))
 
 
+@pytest.mark.parametrize(
+    "text", ["[1, 2", "1, 2]", "(1, 2]", "[1, 2), 3", "[[1, 2], [3, 4]", ")1, 2(", " [1 2 3 "]
+)
+@pytest.mark.parametrize("parse", [parse_vector, parse_tensor])
+def test_unbalanced_brackets_are_refused_by_every_parser(text, parse):
+    """One rule for the playground and every other box: brackets pair up, in order."""
+    with pytest.raises(InputError) as caught:
+        parse(text)
+    assert (caught.value.code, caught.value.params) == (
+        "unbalanced_brackets",
+        {"entry": text.strip()},
+    )
+
+
+def test_an_unbalanced_bracket_is_quoted_as_short_as_other_entries():
+    with pytest.raises(InputError) as caught:
+        parse_tensor("[" + "1, " * 40)
+    assert caught.value.params == {"entry": "[1, 1, 1, 1, 1, 1, 1…"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("(1, 2)", (1.0, 2.0)), ("[[1, 2], [3, 4]]", ((1.0, 2.0), (3.0, 4.0))), ("1 2", (1.0, 2.0))],
+)
+def test_balanced_brackets_still_read_as_before(text, expected):
+    assert parse_tensor(text) == expected
+
+
 def test_parse_vector_still_reads_semicolons_as_separators():
     assert parse_vector("1; 2, 3") == (1.0, 2.0, 3.0)
 

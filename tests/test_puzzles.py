@@ -14,8 +14,10 @@ from lessons.parsing import InputError
 from lessons.practice.puzzles import (
     POINTS,
     PUZZLES,
+    ROUNDING_TOLERANCE,
     WEIGHTS,
     asks_for_weights,
+    attempt_seed,
     autograd_answer,
     draw_inputs,
     judge_answer,
@@ -24,17 +26,19 @@ from lessons.practice.puzzles import (
 )
 from tests.helpers import decode, open_page, plotly_specs, texts
 from tests.test_properties import result_or_readable_error
+from ui.puzzles import SEED_KEY
 
 BY_NAME = {puzzle.name: puzzle for puzzle in PUZZLES}
 # Every puzzle's f and reference, typed into every other puzzle (names it may not know).
 FORMULAS = [text for puzzle in PUZZLES for text in (puzzle.function, puzzle.reference)]
 
 
-def test_ten_to_fifteen_puzzles_cover_the_operations_asked_for():
-    assert 10 <= len(PUZZLES) <= 15
+def test_ten_to_seventeen_puzzles_cover_the_operations_asked_for():
+    assert 10 <= len(PUZZLES) <= 17
     functions = [puzzle.function for puzzle in PUZZLES]
     assert functions[0] == "x.sum()"
-    for piece in ("softmax", "x @ A", "cumsum(0)", "detach()", "W @ x", "X + b"):
+    pieces = ("softmax", "x @ A", "cumsum(0)", "detach()", "W @ x", "X + b", "cross_entropy")
+    for piece in (*pieces, "X @ W"):
         assert any(piece in function for function in functions), piece
     assert len(set(BY_NAME)) == len(PUZZLES)
 
@@ -59,6 +63,22 @@ def test_the_autograd_answer_is_the_weighted_jacobian(puzzle):
     weights = inputs[WEIGHTS] if asks_for_weights(puzzle) else torch.ones_like(y)
     expected = torch.tensordot(weights, J, dims=weights.dim())
     torch.testing.assert_close(autograd_answer(puzzle, inputs), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
+def test_the_task_says_truly_whether_y_is_one_number_or_several(puzzle):
+    """ask_gradient says "y is a single number", ask_vjp "y has several entries"."""
+    inputs = draw_inputs(puzzle, torch.Generator().manual_seed(0))
+    y = evaluate(parse_answer(puzzle, puzzle.function), inputs).y
+    assert (y.numel() > 1) is asks_for_weights(puzzle)
+
+
+def test_the_link_the_page_suggests_opens_that_puzzle():
+    assert "`10`" in catalog("en")["puzzles.try_2"] and "`10`" in catalog("zh")["puzzles.try_2"]
+    at = open_page("puzzles")
+    at.query_params["p"] = "10"
+    at.run()
+    assert at.selectbox(key="puzzles_pick").value == 10 and not at.error
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -104,6 +124,20 @@ def test_a_formula_right_at_one_point_only_is_found_out():
         ("matrix_input", "torch.outer(x, w)", False),  # transposed
         ("matrix_input", "torch.outer(w, x)", True),
         ("vector_matrix", "A.sum(1)", False),  # the gradient for w = ones
+        ("sum", "torch.ones_like(x)", True),
+        ("sum", "torch.zeros_like(x) + 1", True),
+        ("sum", "1", True),  # a plain number, taken in every entry
+        ("squares", "2", False),
+        ("square_v", "2 * torch.where(x > 0, x, x) * w", True),
+        ("cumsum", "w.flip(0).cumsum(0).flip(0)", True),
+        ("matrix_input", "w[:, None] * x", True),
+        ("matrix_input", "w * x[:, None]", False),  # shape (3, 2): W is (2, 3)
+        ("cross_entropy", "torch.softmax(z, dim=0) - t", True),
+        ("cross_entropy", "torch.softmax(z, dim=0)", False),  # forgets the one-hot
+        ("cross_entropy", "torch.exp(torch.log_softmax(z, 0)) - t", True),
+        ("matrix_weights", "X.T @ w", True),
+        ("matrix_weights", "(w.T @ X).T", True),
+        ("matrix_weights", "w @ X", False),  # shape (2, 3): W is (3, 2)
     ],
 )
 def test_typed_formulas_are_judged_at_every_point(puzzle, formula, correct):
@@ -147,6 +181,104 @@ def test_every_attempt_draws_new_points():
     assert torch.equal(first, judge_answer(BY_NAME["sine"], "x", seed=0).failure.inputs["x"])
 
 
+def test_points_are_the_learners_own_new_for_every_puzzle_and_attempt_and_reproducible():
+    sine, cubes = BY_NAME["sine"], BY_NAME["cubes"]
+    seeds = {
+        attempt_seed(puzzle, session, attempt)
+        for puzzle in (sine, cubes)
+        for session in (0, 1, 2**62)
+        for attempt in (0, 1, 2)
+    }
+    assert len(seeds) == 18 and all(0 <= seed < 2**63 for seed in seeds)
+    assert attempt_seed(sine, 5, 1) == attempt_seed(sine, 5, 1)
+
+    def first_point(session, attempt=1):
+        return judge_answer(sine, "x", attempt_seed(sine, session, attempt)).failure.inputs["x"]
+
+    assert not torch.equal(first_point(11), first_point(12))  # two learners
+    assert not torch.equal(first_point(11), first_point(11, attempt=2))
+    assert torch.equal(first_point(11), first_point(11))  # the check and its report agree
+
+
+def test_a_one_hot_input_is_one_hot_at_every_point_with_classes_drawn_at_random():
+    puzzle = BY_NAME["cross_entropy"]
+    generator = torch.Generator().manual_seed(0)
+    targets = [draw_inputs(puzzle, generator)["t"] for _ in range(40)]
+    for target in targets:
+        assert sorted(target.tolist()) == [0.0, 0.0, 0.0, 1.0]
+    assert {int(target.argmax()) for target in targets} == {0, 1, 2, 3}
+
+
+def test_a_plain_number_is_taken_in_every_entry_and_the_judgement_says_so():
+    judgement = judge_answer(BY_NAME["sum"], "2 - 1", seed=0)
+    assert judgement.correct and judgement.number and not judgement.approximate
+    wrong = judge_answer(BY_NAME["broadcast"], "0.5", seed=0)
+    assert not wrong.correct and wrong.number
+    torch.testing.assert_close(wrong.failure.given, torch.full((4,), 0.5, dtype=torch.float64))
+    assert not judge_answer(BY_NAME["sum"], "x / x", seed=0).number
+
+
+STEPS = ("1e-3", "1e-4", "1e-5", "1e-6", "1e-7")
+# (puzzle, a central or forward difference of f written in the language, with step h)
+NUMERICAL = [
+    ("squares", "((x + {h}) ** 2 - (x - {h}) ** 2) / (2 * {h})"),
+    ("cubes", "((x + {h}) ** 3 - (x - {h}) ** 3) / (2 * {h})"),
+    ("sine", "(torch.sin(x + {h}) - torch.sin(x - {h})) / (2 * {h})"),
+    ("sigmoid", "(torch.sigmoid(x + {h}) - torch.sigmoid(x - {h})) / (2 * {h})"),
+    ("log", "(torch.log(x + {h}) - torch.log(x - {h})) / (2 * {h})"),
+    ("square_v", "((x + {h}) ** 2 - (x - {h}) ** 2) / (2 * {h}) * w"),
+    ("x_sin_x", "((x + {h}) * torch.sin(x + {h}) - x * torch.sin(x)) / {h}"),
+]
+
+
+@pytest.mark.parametrize(("name", "difference"), NUMERICAL, ids=[n for n, _ in NUMERICAL])
+def test_a_finite_difference_is_never_judged_exact(name, difference):
+    """Right or wrong by the tolerance depending on h, but never within rounding."""
+    passed = 0
+    for h in STEPS:
+        for seed in range(10):
+            judgement = judge_answer(BY_NAME[name], difference.format(h=h), seed)
+            assert not judgement.correct or judgement.approximate, (h, seed)
+            assert judgement.gap == 0 or judgement.gap > 2 * ROUNDING_TOLERANCE
+            passed += judgement.correct
+    assert passed  # some steps do pass the tolerance: that is the hole being closed
+
+
+def test_the_issues_central_difference_passes_the_tolerance_and_is_called_approximate():
+    judgement = judge_answer(BY_NAME["squares"], "((x + 1e-4)**2 - (x - 1e-4)**2) / 2e-4", seed=3)
+    assert judgement.correct and judgement.approximate
+    assert ROUNDING_TOLERANCE < judgement.gap < 1e-7
+
+
+# Formulas with more rounding than the references: still exact, never approximate.
+FORMULAS_WITH_ROUNDING = [
+    (
+        "softmax",
+        "torch.exp(x) / torch.exp(x).sum() * (w - (w * torch.exp(x)).sum() / torch.exp(x).sum())",
+    ),
+    ("sigmoid", "0.25 * (1 - torch.tanh(x / 2) ** 2)"),
+    ("sigmoid", "1 / (2 + torch.exp(x) + torch.exp(-x))"),
+    ("cross_entropy", "torch.exp(z - torch.logsumexp(z, 0)) - t"),
+    ("cubes", "3 * torch.exp(2 * torch.log(x.abs()))"),
+    ("x_sin_x", "torch.sin(x) * (1 + x / torch.tan(x))"),
+    ("broadcast", "2 * X.sum(0) + 2 * 3 * b"),
+]
+
+
+@pytest.mark.parametrize(("name", "formula"), FORMULAS_WITH_ROUNDING)
+def test_exact_formulas_are_not_called_approximate(name, formula):
+    for seed in range(20):
+        judgement = judge_answer(BY_NAME[name], formula, seed)
+        assert judgement.correct and not judgement.approximate, seed
+        assert judgement.gap < ROUNDING_TOLERANCE / 10
+
+
+@pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
+def test_every_reference_answer_is_exact_to_rounding(puzzle):
+    judgement = judge_answer(puzzle, puzzle.reference, seed=11, points=30)
+    assert not judgement.approximate and judgement.gap < 5 * torch.finfo(torch.float64).eps
+
+
 def test_an_answer_of_the_wrong_shape_is_reported_with_both_shapes():
     judgement = judge_answer(BY_NAME["broadcast"], "2 * (X + b)", seed=0)
     assert not judgement.correct and judgement.shapes == ((3, 4), (4,))
@@ -172,7 +304,7 @@ def test_unreadable_or_refused_formulas_raise_the_evaluators_messages(formula, c
     ("text", "code"),
     [
         ("0", "puzzle_number"),
-        ("16", "puzzle_number"),
+        (str(len(PUZZLES) + 1), "puzzle_number"),
         ("2.5", "puzzle_number"),
         ("abc", "not_a_number"),
         ("", "empty"),
@@ -215,7 +347,8 @@ def test_the_page_judges_right_wrong_and_unreadable_formulas(language):
     (warning,) = at.warning
     assert warning.value == messages["puzzles.wrong"].format(point=1)
     # The report's heatmap is the difference at the first point drawn for attempt 1.
-    expected = judge_answer(puzzle, "torch.sin(x)", seed=1).failure.difference.numpy()
+    seed = attempt_seed(puzzle, at.session_state[SEED_KEY], 1)
+    expected = judge_answer(puzzle, "torch.sin(x)", seed=seed).failure.difference.numpy()
     (spec,) = plotly_specs(at)
     np.testing.assert_allclose(decode(spec["data"][0]["z"]), expected.reshape(1, -1))
 
@@ -229,6 +362,67 @@ def test_the_page_judges_right_wrong_and_unreadable_formulas(language):
     total = len(PUZZLES)
     done = messages["exercises.progress_page"].format(
         page=messages["nav.puzzles"], done=1, total=total
+    )
+    assert done in progress(at)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_says_when_an_answer_is_a_plain_number_or_approximate(language):
+    messages = catalog(language)
+    puzzle = BY_NAME["squares"]
+    at = open_page("puzzles", language)
+    at.selectbox(key="puzzles_pick").set_value(PUZZLES.index(puzzle) + 1).run()
+    check(at, puzzle, "3")
+    assert messages["puzzles.number_spread"].format(wrt="x") in [box.value for box in at.info]
+    assert at.warning[0].value == messages["puzzles.wrong"].format(point=1)
+
+    check(at, puzzle, "((x + 1e-4)**2 - (x - 1e-4)**2) / 2e-4")
+    seed = attempt_seed(puzzle, at.session_state[SEED_KEY], 2)
+    gap = judge_answer(puzzle, "((x + 1e-4)**2 - (x - 1e-4)**2) / 2e-4", seed).gap
+    expected = messages["puzzles.right_approximate"].format(
+        points=POINTS, gap=f"{gap:.1e}", rounding=f"{ROUNDING_TOLERANCE:.1e}"
+    )
+    assert [box.value for box in at.success] == [expected] and not at.exception
+
+
+def test_two_sessions_check_at_different_points_and_a_report_is_reproducible():
+    puzzle = BY_NAME["sine"]
+    differences = []
+    for _ in range(2):
+        at = open_page("puzzles")
+        at.selectbox(key="puzzles_pick").set_value(PUZZLES.index(puzzle) + 1).run()
+        check(at, puzzle, "x")
+        (spec,) = plotly_specs(at)
+        differences.append(decode(spec["data"][0]["z"]))
+        at.run()  # a rerun redraws the same report from the same points
+        np.testing.assert_array_equal(decode(plotly_specs(at)[0]["data"][0]["z"]), differences[-1])
+    assert not np.array_equal(*differences)
+
+
+def test_the_answer_box_survives_an_app_rerun_from_inside_it(monkeypatch):
+    """The shared attempt flow may rerun the whole app on a first right answer."""
+    import streamlit
+
+    import ui.puzzles
+
+    show_attempt = ui.puzzles.show_attempt
+
+    def rerun_on_first_solve(t, task, *args, **kwargs):
+        show_attempt(t, task, *args, **kwargs)
+        state = streamlit.session_state
+        if task in ui.puzzles.work().solved and not state.get("test_reran"):
+            state["test_reran"] = True
+            streamlit.rerun(scope="app")
+
+    monkeypatch.setattr(ui.puzzles, "show_attempt", rerun_on_first_solve)
+    puzzle = BY_NAME["sum"]
+    at = open_page("puzzles", "zh")
+    check(at, puzzle, "torch.ones_like(x)")
+    assert at.session_state["test_reran"] and not at.exception
+    messages = catalog("zh")
+    assert messages["puzzles.right"].format(points=POINTS) in [box.value for box in at.success]
+    done = messages["exercises.progress_page"].format(
+        page=messages["nav.puzzles"], done=1, total=len(PUZZLES)
     )
     assert done in progress(at)
 

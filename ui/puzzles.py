@@ -1,4 +1,8 @@
-"""The puzzles page's parts: choosing a puzzle (also from ?p=), and reporting a judgement."""
+"""The puzzles page's parts: choosing a puzzle (also from ?p=), the answer box, and
+reporting a judgement."""
+
+import secrets
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -10,14 +14,17 @@ from lessons.practice.puzzles import (
     POINTS,
     PUZZLES,
     RELATIVE_TOLERANCE,
+    ROUNDING_TOLERANCE,
     WEIGHTS,
     Judgement,
     Puzzle,
     asks_for_weights,
+    attempt_seed,
     judge_answer,
     puzzle_number,
 )
-from ui.practice import work
+from ui.exercises import show_attempt
+from ui.practice import answer_key, work
 from ui.session import Translator
 from ui.widgets import run_lesson, show_matrix
 
@@ -25,6 +32,8 @@ PICK_KEY = "puzzles_pick"
 LINK_PARAM = "p"
 # The ?p= value this session has already followed, so that a later choice is not undone.
 FOLLOWED_KEY = "puzzles_followed_link"
+# This learner's own random points: drawn once per session, never shared.
+SEED_KEY = "puzzles_seed"
 
 
 def pick_puzzle(t: Translator) -> int:
@@ -48,13 +57,28 @@ def pick_puzzle(t: Translator) -> int:
     return number
 
 
-def attempt_seed(puzzle: Puzzle) -> int:
-    """New random points for every attempt, the same ones for a check and its report."""
-    return work().attempts.get(puzzle.key, 0)
+def session_seed() -> int:
+    return st.session_state.setdefault(SEED_KEY, secrets.randbits(63))
 
 
 def judge_attempt(puzzle: Puzzle, typed: str) -> Judgement:
-    return judge_answer(puzzle, typed, attempt_seed(puzzle))
+    """New random points for every attempt, the same ones for a check and its report."""
+    seed = attempt_seed(puzzle, session_seed(), work().attempts.get(puzzle.key, 0))
+    return judge_answer(puzzle, typed, seed)
+
+
+@st.fragment
+def show_answer_box(t: Translator, puzzle: Puzzle) -> None:
+    """The answer, its buttons and its verdict: a Check reruns this box, not the page."""
+    st.text_input(t("puzzles.answer_label"), key=answer_key(puzzle.key), persist_state="session")
+    show_attempt(
+        t,
+        puzzle.key,
+        partial(judge_attempt, puzzle),
+        partial(show_judgement, t, puzzle),
+        hint=t(f"puzzles.{puzzle.name}_hint"),
+        reveal=partial(show_reference, t, puzzle),
+    )
 
 
 def show_task(t: Translator, puzzle: Puzzle) -> None:
@@ -63,6 +87,8 @@ def show_task(t: Translator, puzzle: Puzzle) -> None:
     for name, shape in puzzle.inputs:
         if name == WEIGHTS:
             lines.append(t("puzzles.input_weights", name=name))
+        elif name == puzzle.one_hot:
+            lines.append(t("puzzles.input_one_hot", name=name, n=shape[-1]))
         elif len(shape) == 1:
             lines.append(t("puzzles.input_vector", name=name, n=shape[0]))
         else:
@@ -70,11 +96,22 @@ def show_task(t: Translator, puzzle: Puzzle) -> None:
     st.markdown("\n".join(f"- {line}" for line in lines))
     ask = "puzzles.ask_vjp" if asks_for_weights(puzzle) else "puzzles.ask_gradient"
     st.markdown(t(ask, wrt=puzzle.wrt, weights=WEIGHTS))
-    absolute, relative = f"{ABSOLUTE_TOLERANCE:g}", f"{RELATIVE_TOLERANCE:g}"
-    st.caption(t("puzzles.how_checked", points=POINTS, absolute=absolute, relative=relative))
+    tolerances = {
+        "absolute": f"{ABSOLUTE_TOLERANCE:g}",
+        "relative": f"{RELATIVE_TOLERANCE:g}",
+        "rounding": f"{ROUNDING_TOLERANCE:.1e}",
+    }
+    st.caption(t("puzzles.how_checked", points=POINTS, **tolerances))
 
 
 def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
+    if judgement.number:
+        st.info(t("puzzles.number_spread", wrt=puzzle.wrt), icon=":material/info:")
+    if judgement.approximate:
+        gap, rounding = f"{judgement.gap:.1e}", f"{ROUNDING_TOLERANCE:.1e}"
+        text = t("puzzles.right_approximate", points=judgement.checked, gap=gap, rounding=rounding)
+        st.success(text, icon=":material/check:")
+        return
     if judgement.correct:
         st.success(t("puzzles.right", points=judgement.checked), icon=":material/check:")
         return

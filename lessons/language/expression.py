@@ -50,6 +50,12 @@ _REDUCTIONS = ("sum", "mean", "prod", "norm", "max", "min", "cumsum", "logsumexp
 _NORMALISERS = ("softmax", "log_softmax")
 _LINEAR_ALGEBRA = ("dot", "matmul", "mm", "mv", "outer", "t", "transpose", "trace", "diag")
 _SHAPES = ("reshape", "flatten", "squeeze", "unsqueeze")
+_SHAPES += ("flip",)  # added for the puzzles (issue 14): torch.flip(x, dims), x.flip(*dims)
+# Added for the puzzles (issue 14): torch functions that are not tensor methods.
+# ones_like(input), zeros_like(input): a tensor shaped like input (dtype and the rest
+# are keywords outside ALLOWED_KEYWORDS). where(condition, input, other): exactly three
+# arguments, the condition a comparison (_Checker._where).
+_FUNCTIONS_ONLY = ("ones_like", "zeros_like", "where")
 ALLOWED_TORCH_FUNCTIONS = (
     *_ELEMENTWISE,
     *_ACTIVATIONS,
@@ -57,17 +63,33 @@ ALLOWED_TORCH_FUNCTIONS = (
     *_NORMALISERS,
     *_LINEAR_ALGEBRA,
     *_SHAPES,
+    *_FUNCTIONS_ONLY,
 )
 # torch.nn.functional.NAME(...)
 ALLOWED_FUNCTIONAL = ("relu", "sigmoid", "softmax", "log_softmax", "mse_loss", "l1_loss")
 ALLOWED_FUNCTIONAL += ("binary_cross_entropy_with_logits",)
-# tensor.NAME(...): every function above is also a tensor method; a few are only methods.
-ALLOWED_METHODS = (*ALLOWED_TORCH_FUNCTIONS, "view", "permute", "expand", "repeat", "detach")
-ALLOWED_METHODS += ("clone",)
+# Added for the puzzles (issue 14): (input, target, reduction=...). A target of class
+# indices is written as torch writes it, torch.tensor([2, 0]) with whole numbers only:
+# the one place torch.tensor is taken (_class_indices), so the code shown runs as it is.
+_CLASS_LOSSES = ("cross_entropy", "nll_loss")
+ALLOWED_FUNCTIONAL += _CLASS_LOSSES
+# tensor.NAME(...): the functions above are also tensor methods; a few are only methods.
+ALLOWED_METHODS = tuple(name for name in ALLOWED_TORCH_FUNCTIONS if name not in _FUNCTIONS_ONLY)
+ALLOWED_METHODS += ("view", "permute", "expand", "repeat", "detach", "clone")
 # tensor.NAME without a call; `values` only on what torch.max/min(x, dim) return.
 ALLOWED_ATTRIBUTES = ("T", "mT", "values")
 ALLOWED_KEYWORDS = ("dim", "keepdim", "p", "min", "max", "exponent", "reduction")
 ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "end_dim")
+ALLOWED_KEYWORDS += ("dims",)  # added for the puzzles (issue 14): flip's
+# Added for the puzzles (issue 14): `a > b` and its kin, only as torch.where's condition.
+_COMPARISONS = {
+    ast.Gt: operator.gt,
+    ast.Lt: operator.lt,
+    ast.GtE: operator.ge,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 # The only strings the language takes: a loss's reduction.
 KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 
@@ -79,6 +101,9 @@ KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 _BROADCAST_BOUNDED = frozenset(
     (*_ELEMENTWISE, *_ACTIVATIONS, *_REDUCTIONS, *_NORMALISERS, *_SHAPES, *ALLOWED_FUNCTIONAL)
 ) | {"dot", "t", "transpose", "trace", "view", "permute", "detach", "clone"}
+# Added for the puzzles (issue 14): shaped like their input, or like their arguments
+# broadcast together; comparisons are bounded the same way in _Evaluator._comparison.
+_BROADCAST_BOUNDED |= frozenset(_FUNCTIONS_ONLY)
 _PRODUCT_BOUNDED = frozenset({"matmul", "mm", "mv", "outer"})
 
 # The tables the evaluator calls through: names from the allow-lists, nothing else.
@@ -341,6 +366,8 @@ class _Checker:
         elif isinstance(node, ast.Subscript):
             self.expression(node.value)
             _index(node.slice)
+        elif isinstance(node, ast.Compare):  # only as torch.where's condition (_where)
+            raise InputError("expr_comparison", {"piece": _piece(node)})
         else:
             raise InputError("expr_not_allowed", {"piece": _piece(node)})
 
@@ -355,21 +382,42 @@ class _Checker:
                     },
                 )
             self.expression(node.func.value)
-        else:
-            _torch_function(node.func)
+        elif _torch_function(node.func) is torch.where:
+            self._where(node)
+            return
+        target = _class_target(node) if node.func.attr in _CLASS_LOSSES else None
         for argument in node.args:
-            self._argument(argument)
+            if argument is not target:
+                self._argument(argument)
         for keyword in node.keywords:
             if keyword.arg not in ALLOWED_KEYWORDS:
                 raise InputError(
                     "expr_keyword",
                     {"piece": _piece(keyword), "keywords": ", ".join(ALLOWED_KEYWORDS)},
                 )
+            if keyword.value is target:
+                continue
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 if keyword.value.value not in KEYWORD_STRINGS.get(keyword.arg, ()):
                     raise InputError("expr_keyword_value", {"piece": _piece(keyword)})
             else:
                 self._argument(keyword.value)
+
+    def _where(self, node: ast.Call) -> None:
+        """Added for the puzzles (issue 14): `torch.where(x > 0, a, b)` and nothing else.
+
+        A comparison gives true/false entries, which only a selection can use sensibly."""
+        condition = node.args[0] if node.args else None
+        if (
+            len(node.args) != 3
+            or node.keywords
+            or not isinstance(condition, ast.Compare)
+            or len(condition.ops) != 1
+            or type(condition.ops[0]) not in _COMPARISONS
+        ):
+            raise InputError("expr_where", {"piece": _piece(node)})
+        for operand in (condition.left, *condition.comparators, *node.args[1:]):
+            self.expression(operand)
 
     def _argument(self, node: ast.expr) -> None:
         """An expression, True/False/None, or a tuple of whole numbers such as (2, 3)."""
@@ -382,6 +430,35 @@ class _Checker:
         self.expression(node)
 
 
+def _class_target(node: ast.Call) -> ast.expr | None:
+    """Added for the puzzles (issue 14): a loss's target when it is class indices written as
+    `torch.tensor([2, 0])` (checked here, so the caller skips it); None for any other
+    target, an expression checked as usual (class probabilities, for cross_entropy)."""
+    if len(node.args) > 1:
+        target = node.args[1]
+    else:
+        target = next((kw.value for kw in node.keywords if kw.arg == "target"), None)
+    if target is None or _class_indices(target) is not None:
+        return target
+    tensor_call = isinstance(target, ast.Call) and _torch_path(target.func) == ("torch", "tensor")
+    if tensor_call or isinstance(target, ast.List | ast.Tuple) or _int_literal(target) is not None:
+        raise InputError("expr_class_target", {"piece": _piece(target)})
+    return None
+
+
+def _class_indices(node: ast.expr) -> int | tuple[int, ...] | None:
+    """`torch.tensor(2)` or `torch.tensor([2, 0])`, whole numbers written out; else None."""
+    if not (isinstance(node, ast.Call) and _torch_path(node.func) == ("torch", "tensor")):
+        return None
+    if len(node.args) != 1 or node.keywords:
+        return None
+    (values,) = node.args
+    if isinstance(values, ast.List | ast.Tuple):
+        numbers = tuple(_int_literal(element) for element in values.elts)
+        return numbers if numbers and None not in numbers else None
+    return _int_literal(values)
+
+
 def _index(node: ast.expr) -> object:
     """What `y[...]` indexes with: whole numbers and slices of them, spelled out."""
     if isinstance(node, ast.Tuple):
@@ -389,7 +466,9 @@ def _index(node: ast.expr) -> object:
     return _index_part(node)
 
 
-def _index_part(node: ast.expr) -> int | slice:
+def _index_part(node: ast.expr) -> int | slice | None:
+    if isinstance(node, ast.Constant) and node.value is None:  # a new axis of size 1
+        return None
     if isinstance(node, ast.Slice):
         return slice(*(_slice_bound(part) for part in (node.lower, node.upper, node.step)))
     number = _int_literal(node)
@@ -457,11 +536,22 @@ class _Evaluator:
         return _run(node, function, tuple(args), kwargs, _size_bound(node.func.attr))
 
     def _argument(self, node: ast.expr) -> object:
+        if isinstance(node, ast.Compare):  # torch.where's condition, checked by _where
+            return self._comparison(node)
+        indices = _class_indices(node)  # a loss's target, checked by _class_target
+        if indices is not None:
+            return torch.tensor(indices)  # int64, as torch.tensor makes it
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | str | None):
             return node.value
         if isinstance(node, ast.Tuple | ast.List):
             return tuple(_int_literal(element) for element in node.elts)
         return self._operand(node)
+
+    def _comparison(self, node: ast.Compare) -> Value:
+        """Added for the puzzles (issue 14): a bool tensor no larger than its sides."""
+        left, right = self._operand(node.left), self._operand(node.comparators[0])
+        function = _COMPARISONS[type(node.ops[0])]
+        return _run(node, function, (left, right), {}, _broadcast_bound)
 
     def _attribute(self, node: ast.Attribute) -> Value:
         value = self.value(node.value)

@@ -4,17 +4,29 @@ Each puzzle gives f in the playground's expression language and asks for the gra
 of f with respect to one input (f a single number) or for wᵀJ (f a tensor; w, one more
 input shaped like f, holds the weights that y.backward(w) would take). The learner's
 expression uses the same inputs and the same safe evaluator. It is judged at several
-random points drawn for that attempt, so a formula that is right at one point only is
-found out.
+random points drawn for that attempt (from the learner's own seed), so a formula that is
+right at one point only is found out.
+
+Two tolerances. An answer within ABSOLUTE + RELATIVE * |autograd| at every point is
+right; a right answer that misses ROUNDING_TOLERANCE somewhere is called approximate.
+autograd's gradient is exact up to float64 rounding, and so is a formula for it: the
+reference answers and the other formulas the tests try stay within 5 machine epsilons
+(ε). A finite difference written in the language, (f(x + h) - f(x - h)) / 2h, errs by
+about h²·|f‴|/6 from truncation plus ε·|f|/h from rounding; the two cannot both be
+small, so it can pass the first tolerance but misses the second (the tests measure it
+for h from 1e-7 to 1e-3). A quadratic's central difference has no truncation error, so
+with a large h it agrees to rounding and reads as the formula it then is.
 """
 
+import ast
 import functools
+import hashlib
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from lessons.language.expression import Script, evaluate, parse_script
+from lessons.language.expression import Script, Statement, evaluate, parse_script
 from lessons.parsing import InputError, parse_vector
 
 # The weights of a vector-Jacobian product (`v` is taken by the playground's links).
@@ -24,6 +36,8 @@ POINTS = 5
 # RELATIVE * |autograd| at every entry of every point.
 ABSOLUTE_TOLERANCE = 1e-7
 RELATIVE_TOLERANCE = 1e-7
+# 128 machine epsilons (2.8e-14), relative to 1 + |autograd's entry|: see the module's notes.
+ROUNDING_TOLERANCE = 128 * torch.finfo(torch.float64).eps
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Puzzle:
     reference: str  # an answer, checked against autograd by the tests
     wrt: str = "x"
     positive: bool = False  # draw inputs above zero (for log, sqrt, norm)
+    one_hot: str | None = None  # an input drawn as a one-hot vector (a class, at random)
 
     @property
     def key(self) -> str:
@@ -42,7 +57,7 @@ class Puzzle:
 
 # In rising difficulty. WEIGHTS among the inputs marks a puzzle that asks for wᵀJ.
 PUZZLES = (
-    Puzzle("sum", "x.sum()", (("x", (4,)),), "x * 0 + 1"),
+    Puzzle("sum", "x.sum()", (("x", (4,)),), "torch.ones_like(x)"),
     Puzzle("squares", "(x * x).sum()", (("x", (4,)),), "2 * x"),
     Puzzle("cubes", "(x ** 3).sum()", (("x", (4,)),), "3 * x ** 2"),
     Puzzle("sine", "torch.sin(x).sum()", (("x", (4,)),), "torch.cos(x)"),
@@ -75,10 +90,25 @@ PUZZLES = (
         "torch.softmax(x, dim=0) * (w - (w * torch.softmax(x, dim=0)).sum())",
     ),
     Puzzle(
+        "cross_entropy",
+        "torch.nn.functional.cross_entropy(z, t)",
+        (("z", (4,)), ("t", (4,))),
+        "torch.softmax(z, dim=0) - t",
+        wrt="z",
+        one_hot="t",
+    ),
+    Puzzle(
         "matrix_input",
         "W @ x",
         (("W", (2, 3)), ("x", (3,)), (WEIGHTS, (2,))),
         "torch.outer(w, x)",
+        wrt="W",
+    ),
+    Puzzle(
+        "matrix_weights",
+        "X @ W",
+        (("X", (2, 3)), ("W", (3, 2)), (WEIGHTS, (2, 2))),
+        "X.T @ w",
         wrt="W",
     ),
 )
@@ -101,6 +131,11 @@ class Point:
         limit = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * self.expected.abs()
         return bool((self.difference.abs() <= limit).all())
 
+    @property
+    def gap(self) -> float:
+        """The largest difference, relative to 1 + |autograd's entry|."""
+        return (self.difference.abs() / (1 + self.expected.abs())).max().item()
+
 
 @dataclass(frozen=True)
 class Judgement:
@@ -109,6 +144,13 @@ class Judgement:
     failure: Point | None = None  # the first point where the expression is wrong
     # the shape the expression gave and the shape of the gradient, when they cannot match
     shapes: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    number: bool = False  # the answer was a plain number, taken in every entry of wrt
+    gap: float = 0.0  # for a right answer: the largest Point.gap over the points
+
+    @property
+    def approximate(self) -> bool:
+        """Right within the tolerance, but not to rounding: a numerical answer."""
+        return self.correct and self.gap > ROUNDING_TOLERANCE
 
 
 def asks_for_weights(puzzle: Puzzle) -> bool:
@@ -120,6 +162,25 @@ def parse_answer(puzzle: Puzzle, text: str) -> Script:
     return parse_script(text, [name for name, _ in puzzle.inputs])
 
 
+def answer_script(puzzle: Puzzle, text: str) -> tuple[Script, bool]:
+    """The learner's answer, and whether its last line is a plain number (it names no
+    input): that number is then taken in every entry, as torch.ones_like(wrt) * number."""
+    script = parse_answer(puzzle, text)
+    last = script.statements[-1]
+    if any(isinstance(node, ast.Name) for node in ast.walk(last.expression)):
+        return script, False
+    ones = ast.parse(f"torch.ones_like({puzzle.wrt})", mode="eval").body
+    spread = ast.BinOp(ones, ast.Mult(), last.expression)
+    return Script((*script.statements[:-1], Statement(last.target, spread))), True
+
+
+def attempt_seed(puzzle: Puzzle, session_seed: int, attempt: int) -> int:
+    """The seed of one attempt's points: the learner's own (session_seed), new for every
+    puzzle and attempt, the same whenever that attempt is judged again."""
+    key = f"{session_seed}/{puzzle.name}/{attempt}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+
+
 @functools.cache  # the puzzles are fixed: parse each f once, not at every point
 def function_script(puzzle: Puzzle) -> Script:
     return parse_answer(puzzle, puzzle.function)
@@ -128,6 +189,10 @@ def function_script(puzzle: Puzzle) -> Script:
 def draw_inputs(puzzle: Puzzle, generator: torch.Generator) -> dict[str, Tensor]:
     inputs = {}
     for name, shape in puzzle.inputs:
+        if name == puzzle.one_hot:
+            classes = torch.randint(shape[-1], shape[:-1], generator=generator)
+            inputs[name] = torch.nn.functional.one_hot(classes, shape[-1]).double()
+            continue
         values = torch.randn(shape, generator=generator, dtype=torch.float64)
         # Away from zero, where log, 1/x and sqrt are tame.
         inputs[name] = 0.5 + values.abs() if puzzle.positive else values
@@ -147,8 +212,9 @@ def autograd_answer(puzzle: Puzzle, inputs: dict[str, Tensor]) -> Tensor:
 
 def judge_answer(puzzle: Puzzle, text: str, seed: int, points: int = POINTS) -> Judgement:
     """Compare the expression with autograd at `points` random points drawn from `seed`."""
-    script = parse_answer(puzzle, text)
+    script, number = answer_script(puzzle, text)
     generator = torch.Generator().manual_seed(seed)
+    gap = 0.0
     for checked in range(1, points + 1):
         inputs = draw_inputs(puzzle, generator)
         expected = autograd_answer(puzzle, inputs)
@@ -156,11 +222,13 @@ def judge_answer(puzzle: Puzzle, text: str, seed: int, points: int = POINTS) -> 
         try:
             given = torch.broadcast_to(given, expected.shape)
         except RuntimeError:
-            return Judgement(False, checked, shapes=(tuple(given.shape), tuple(expected.shape)))
+            shapes = (tuple(given.shape), tuple(expected.shape))
+            return Judgement(False, checked, shapes=shapes, number=number)
         point = Point(inputs, expected, given)
         if not point.agrees:
-            return Judgement(False, checked, failure=point)
-    return Judgement(True, points)
+            return Judgement(False, checked, failure=point, number=number)
+        gap = max(gap, point.gap)
+    return Judgement(True, points, number=number, gap=gap)
 
 
 def puzzle_number(text: str) -> int:
