@@ -4,7 +4,6 @@ from charts import symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import (
-    BATCHED_CODE,
     PLAYGROUND,
     jacobian_lesson,
     jacobian_step,
@@ -50,7 +49,7 @@ if lesson:
     if lesson.latex:
         st.latex(lesson.latex)
     else:
-        st.code(f"x = {lesson.x}\n\n{lesson.code}", language="python", wrap_lines=True)
+        st.code(f"{lesson.x_line}\n\n{lesson.code}", language="python", wrap_lines=True)
 
     st.subheader(t("jacobian.step_passes"), divider="gray")
     st.markdown(t("jacobian.passes_intro", m=m, n=n))
@@ -89,7 +88,7 @@ if view:
 
     st.subheader(t("jacobian.step_batched"), divider="gray")
     st.markdown(t("jacobian.batched_intro", m=m))
-    st.code("\n".join(BATCHED_CODE), language="python", wrap_lines=True)
+    st.code(lesson.batched_code, language="python", wrap_lines=True)
     show_jacobian(t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit)
     loop_column, jacrev_column, jacfwd_column = st.columns(3)
     loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")
