@@ -28,7 +28,24 @@ PLAYGROUND = "playground"
 
 # Names the copyable program gives its own variables: the vector x must not take one.
 PROGRAM_NAMES = frozenset(
-    "torch f y v u i j J _ pullback column jacfwd jacrev jvp vjp vmap".split()
+    [
+        "torch",
+        "f",
+        "y",
+        "v",
+        "u",
+        "i",
+        "j",
+        "J",
+        "_",
+        "pullback",
+        "column",
+        "jacfwd",
+        "jacrev",
+        "jvp",
+        "vjp",
+        "vmap",
+    ]
 )
 
 
