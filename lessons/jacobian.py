@@ -27,26 +27,8 @@ from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_l
 PLAYGROUND = "playground"
 
 # Names the copyable program gives its own variables: the vector x must not take one.
-PROGRAM_NAMES = frozenset(
-    [
-        "torch",
-        "f",
-        "y",
-        "v",
-        "u",
-        "i",
-        "j",
-        "J",
-        "_",
-        "pullback",
-        "column",
-        "jacfwd",
-        "jacrev",
-        "jvp",
-        "vjp",
-        "vmap",
-    ]
-)
+_PROGRAM_GLOBALS = ("torch", "f", "y", "v", "u", "i", "j", "J", "_", "pullback", "column")
+PROGRAM_NAMES = frozenset((*_PROGRAM_GLOBALS, "jacfwd", "jacrev", "jvp", "vjp", "vmap"))
 
 
 def batched_code(name: str = "x") -> tuple[str, ...]:
