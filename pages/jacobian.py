@@ -1,6 +1,6 @@
 import streamlit as st
 
-from charts import symbols
+from charts import MAX_ANNOTATED, symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import (
@@ -60,7 +60,9 @@ if lesson:
 if view:
     # One colour scale for every chart of J, so that a colour keeps its number as J fills.
     limit = lesson.batched.abs().max().item() or 1.0
-    reverse_column, forward_column = st.columns(2)
+    # Side by side while cells stay large enough to read; a larger J gets the full width.
+    side_by_side = max(m, n) <= MAX_ANNOTATED
+    reverse_column, forward_column = st.columns(2) if side_by_side else (st.container(),) * 2
     with reverse_column:
         st.markdown(t("jacobian.reverse_heading", done=view.reverse_done, m=m))
         rows = view.reverse_partial.numpy()
