@@ -160,6 +160,7 @@ def test_the_conclusion_is_drawn_from_the_measurement(language):
     np.testing.assert_array_equal(decode(lines["data"][2]["x"]), [4, 512])
     np.testing.assert_allclose(decode(lines["data"][2]["y"]), [8e-2, 48])  # milliseconds
     assert lines["layout"]["xaxis"]["type"] == lines["layout"]["yaxis"]["type"] == "log"
+    assert lines["layout"]["yaxis"]["dtick"] == bars["layout"]["yaxis"]["dtick"] == 1  # decades
     assert list(bars["data"][1]["x"]) == [wide, tall]
     np.testing.assert_allclose(decode(bars["data"][1]["y"]), [0.4, 30])  # jacrev
 
