@@ -143,7 +143,7 @@ def gradcheck_lesson(
     writer.blank()
     writer.comment("central_differences", h=step)
     at_step = tuple(_step_result(function.compute, x, grad, dtype, step) for dtype in DTYPES)
-    _write_differences(writer, step, at_step)
+    _write_differences(writer, step, at_step, language)
 
     writer.blank()
     writer.comment("gradcheck")
@@ -154,7 +154,7 @@ def gradcheck_lesson(
     writer.comment("custom_function")
     square_source = _class_source(Square, language)
     writer.code(*square_source.splitlines(), "", "")
-    square_grad, square_verdict, square_error = _check_square(x, buggy, writer)
+    square_grad, square_verdict, square_error = _check_square(x, buggy, writer, language)
     curves = _curves(function.compute, x, grad)
     return GradcheckLesson(
         x=x.detach(),
@@ -209,14 +209,16 @@ def _step_result(
     )
 
 
-def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...]) -> None:
+def _write_differences(
+    writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...], language: str
+) -> None:
     dtypes = ", ".join(f"torch.{result.dtype}" for result in at_step)
     writer.code(
         f"h = {step!r}",
         f"for dtype in ({dtypes}):",
         "    point = x.detach().to(dtype)",
         "    steps = h * torch.eye(len(point), dtype=dtype)",
-        "    on_rows = torch.func.vmap(f)  # f at every row: x + h e_j, then x - h e_j",
+        f"    on_rows = torch.func.vmap(f)  # {translate(language, 'code.rows_at_once')}",
         "    difference = (on_rows(point + steps) - on_rows(point - steps)) / (2 * h)",
         "    error = (difference - x.grad).abs().max().item()",
         '    print(dtype, "differences:", difference)',
@@ -240,7 +242,7 @@ def _curves(f: RealFunction, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
 
 
 def _check_square(
-    x: Tensor, buggy: bool, writer: ProgramWriter
+    x: Tensor, buggy: bool, writer: ProgramWriter, language: str
 ) -> tuple[Tensor, bool, Caught | None]:
     """x.grad through Square, gradcheck's verdict, and what it raises when asked to."""
     x.grad = None
@@ -262,7 +264,7 @@ def _check_square(
     writer.code(
         "try:",
         f"    {check}, raise_exception=True)",
-        "except RuntimeError as error:  # GradcheckError is a RuntimeError",
+        f"except RuntimeError as error:  # {translate(language, 'code.gradcheck_error')}",
         '    print(f"{type(error).__name__}:", error)',
     )
     if error is not None:
