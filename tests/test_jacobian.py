@@ -315,10 +315,18 @@ def test_a_vector_keeps_its_name_unless_the_program_needs_it(inputs, name):
     assert lesson.x_line.startswith(f"{name} = ")
 
 
+def test_one_output_and_one_input_tie_in_passes():
+    """The summary's "for a scalar loss reverse mode needs fewer passes unless n = 1"."""
+    one = playground_jacobian_lesson((("a", "2"),), "(a * a).sum()")
+    assert (one.reverse_passes, one.forward_passes) == (1, 1)
+    many = playground_jacobian_lesson((("a", "2, 3, 4"),), "(a * a).sum()")
+    assert (many.reverse_passes, many.forward_passes) == (1, 3)
+
+
 def test_one_output_reads_without_plural_slips():
     at = playground_then_jacobian("en", "(W @ x + b).sum()")
-    shown = " ".join(texts(at))
-    assert catalog("en")["jacobian.batched_intro"].format(m=1) in texts(at)
+    shown = texts(at)
+    assert catalog("en")["jacobian.batched_intro"].format(m=1) in shown
     assert not any(slip in shown for slip in ("1 rows", "1 passes", "1 `backward()` calls"))
 
 
