@@ -5,6 +5,7 @@ only symbols made here are the maths labels y₁, x₂, ∂y₁/∂x₂, which r
 every language.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -158,7 +159,7 @@ def cost_figure(
         title=titles.title, height=460, margin={"l": 60, "r": 20, "t": 60, "b": 50}
     )
     figure.update_xaxes(title_text=titles.size, type="log", tickvals=sizes)
-    figure.update_yaxes(title_text=titles.time, type="log")
+    figure.update_yaxes(title_text=titles.time, type="log", dtick=1)  # decades only
     return figure
 
 
@@ -173,7 +174,7 @@ def shape_cost_figure(
         title=titles.title, barmode="group", height=400, margin={"l": 60, "r": 20, "t": 60, "b": 50}
     )
     figure.update_xaxes(title_text=titles.size)
-    figure.update_yaxes(title_text=titles.time, type="log")
+    figure.update_yaxes(title_text=titles.time, type="log", dtick=1)  # decades only
     return figure
 
 
@@ -309,13 +310,24 @@ def error_curves_figure(
                 "<extra></extra>",
             )
         )
-    figure.add_vline(x=chosen_step, line={"dash": "dot", "color": "gray"}, annotation_text=chosen)
+    figure.add_vline(x=chosen_step, line={"dash": "dot", "color": "gray"})
+    # On a log axis an annotation's x is the exponent: add_vline's own label would land at
+    # x = 10⁻⁶ read as an exponent, far from its line, so the label is placed by hand.
+    figure.add_annotation(
+        x=math.log10(chosen_step),
+        y=1,
+        yref="paper",
+        text=chosen,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+    )
     figure.update_layout(
         title=titles.title,
         height=460,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         legend={"orientation": "h", "y": -0.25},
     )
-    figure.update_xaxes(type="log", title_text=titles.columns, exponentformat="power")
-    figure.update_yaxes(type="log", title_text=titles.rows, exponentformat="power")
+    figure.update_xaxes(type="log", title_text=titles.columns, exponentformat="power", dtick=1)
+    figure.update_yaxes(type="log", title_text=titles.rows, exponentformat="power", dtick=1)
     return figure

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 from torch.autograd.gradcheck import GradcheckError
 
+from i18n import translate
 from lessons.functions import SCALAR_FUNCTIONS, expression_source
 from lessons.parsing import InputError, parse_vector
 from lessons.program import Caught, Program, ProgramWriter
@@ -86,6 +87,16 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class Plateau:
+    """Where float32 can no longer move x: from `step` down, every x ± h rounds back to x."""
+
+    step: float  # the largest step of the sweep at which that happens
+    x: float  # the entry of x closest to 0, the last to round
+    spacing: float  # the distance from |x| to the next float32 number above it
+    error: float  # the error there: the largest |x.grad|, as every difference is 0
+
+
+@dataclass(frozen=True)
 class GradcheckLesson:
     x: Tensor  # float64
     grad: Tensor  # x.grad from backward(), float64: the reference for every difference
@@ -96,6 +107,8 @@ class GradcheckLesson:
     square_grad: Tensor  # x.grad through Square's own backward
     square_verdict: bool
     square_error: Caught | None  # what gradcheck raised about Square, None when it passed
+    square_bug: float  # largest |x.grad with the bug - x.grad without it|
+    plateau: Plateau | None  # None when some x ± h of the sweep is still a new float32 number
     expression: str
     latex: str
     square_source: str
@@ -130,7 +143,7 @@ def gradcheck_lesson(
     writer.blank()
     writer.comment("central_differences", h=step)
     at_step = tuple(_step_result(function.compute, x, grad, dtype, step) for dtype in DTYPES)
-    _write_differences(writer, step, at_step)
+    _write_differences(writer, step, at_step, language)
 
     writer.blank()
     writer.comment("gradcheck")
@@ -139,19 +152,22 @@ def gradcheck_lesson(
 
     writer.blank()
     writer.comment("custom_function")
-    square_source = _class_source(Square)
+    square_source = _class_source(Square, language)
     writer.code(*square_source.splitlines(), "", "")
-    square_grad, square_verdict, square_error = _check_square(x, buggy, writer)
+    square_grad, square_verdict, square_error = _check_square(x, buggy, writer, language)
+    curves = _curves(function.compute, x, grad)
     return GradcheckLesson(
         x=x.detach(),
         grad=grad,
         step=step,
         at_step=at_step,
-        curves=_curves(function.compute, x, grad),
+        curves=curves,
         verdict=verdict,
         square_grad=square_grad,
         square_verdict=square_verdict,
         square_error=square_error,
+        square_bug=_square_bug(x),
+        plateau=_float32_plateau(x, grad, curves),
         expression=expression,
         latex=function.latex,
         square_source=square_source,
@@ -193,14 +209,16 @@ def _step_result(
     )
 
 
-def _write_differences(writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...]) -> None:
+def _write_differences(
+    writer: ProgramWriter, step: float, at_step: tuple[StepResult, ...], language: str
+) -> None:
     dtypes = ", ".join(f"torch.{result.dtype}" for result in at_step)
     writer.code(
         f"h = {step!r}",
         f"for dtype in ({dtypes}):",
         "    point = x.detach().to(dtype)",
         "    steps = h * torch.eye(len(point), dtype=dtype)",
-        "    on_rows = torch.func.vmap(f)  # f at every row: x + h e_j, then x - h e_j",
+        f"    on_rows = torch.func.vmap(f)  # {translate(language, 'code.rows_at_once')}",
         "    difference = (on_rows(point + steps) - on_rows(point - steps)) / (2 * h)",
         "    error = (difference - x.grad).abs().max().item()",
         '    print(dtype, "differences:", difference)',
@@ -224,7 +242,7 @@ def _curves(f: RealFunction, x: Tensor, grad: Tensor) -> tuple[ErrorCurve, ...]:
 
 
 def _check_square(
-    x: Tensor, buggy: bool, writer: ProgramWriter
+    x: Tensor, buggy: bool, writer: ProgramWriter, language: str
 ) -> tuple[Tensor, bool, Caught | None]:
     """x.grad through Square, gradcheck's verdict, and what it raises when asked to."""
     x.grad = None
@@ -246,7 +264,7 @@ def _check_square(
     writer.code(
         "try:",
         f"    {check}, raise_exception=True)",
-        "except RuntimeError as error:  # GradcheckError is a RuntimeError",
+        f"except RuntimeError as error:  # {translate(language, 'code.gradcheck_error')}",
         '    print(f"{type(error).__name__}:", error)',
     )
     if error is not None:
@@ -254,6 +272,81 @@ def _check_square(
     return x.grad.clone(), verdict, error
 
 
+def precision_sentences(lesson: GradcheckLesson) -> list[tuple[str, dict[str, str]]]:
+    """What the learner's own curves say about float32 and float64, as message keys of the
+    page's table with their numbers: the best h and error of each dtype's central
+    differences, the float32 plateau if the sweep reaches it, and whether float32 would
+    still see Square's bug."""
+    central64, central32 = (lesson.curve(dtype, "central") for dtype in DTYPE_NAMES)
+    best = {"64": central64, "32": central32}
+    sentences = [
+        (
+            "precision_best",
+            {f"error{bits}": f"{c.errors[c.best]:.2g}" for bits, c in best.items()}
+            | {f"step{bits}": f"{c.steps[c.best]:.2g}" for bits, c in best.items()},
+        )
+    ]
+    if plateau := lesson.plateau:
+        params = {
+            "step": f"{plateau.step:.2g}",
+            "x": f"{plateau.x:g}",
+            "spacing": f"{plateau.spacing:.3g}",
+            "grad": f"{plateau.error:.4g}",
+        }
+        sentences.append(("precision_plateau", params))
+    # Far above float32's best error: a gross mistake that float32 differences do reveal.
+    if lesson.square_bug > 100 * central32.errors[central32.best]:
+        sentences.append(("precision_bug", {"bug": f"{lesson.square_bug:.3g}"}))
+    return sentences
+
+
+def _square_bug(x: Tensor) -> float:
+    """How far the bug moves x.grad at this x: Square's backward run with and without it."""
+    grads = []
+    for buggy in (False, True):
+        point = x.detach().clone().requires_grad_()
+        Square.apply(point, buggy).sum().backward()
+        grads.append(point.grad)
+    return _largest_error(grads[1], grads[0])
+
+
+def _float32_plateau(x: Tensor, grad: Tensor, curves: tuple[ErrorCurve, ...]) -> Plateau | None:
+    """The flat left end of the float32 curves, if the sweep reaches it at two steps or more."""
+    point = x.detach().to(torch.float32)
+    steps = curves[0].steps  # every curve shares the sweep, largest step first
+    shifts = torch.tensor(steps, dtype=torch.float32)
+    rounded = [
+        k
+        for k, h in enumerate(shifts)
+        if torch.equal(point + h, point) and torch.equal(point - h, point)
+    ]
+    if len(rounded) < 2:
+        return None
+    closest = point.abs().min()
+    spacing = torch.nextafter(closest, torch.tensor(torch.inf)) - closest
+    return Plateau(
+        step=steps[rounded[0]],
+        x=closest.item(),
+        spacing=spacing.item(),
+        error=grad.abs().max().item(),
+    )
+
+
+@functools.cache
+def gradcheck_defaults() -> tuple[tuple[str, float], ...]:
+    """eps, atol and rtol as the installed torch's gradcheck defines them."""
+    parameters = inspect.signature(torch.autograd.gradcheck).parameters
+    return tuple((name, parameters[name].default) for name in ("eps", "atol", "rtol"))
+
+
+# The English words of Square's docstring and comment, which the zh page shows translated.
+_SQUARE_WORDS = ("square_docstring", "square_flag")
+
+
 @functools.cache  # the class's source never changes while the app runs
-def _class_source(cls: type) -> str:
-    return inspect.getsource(cls)
+def _class_source(cls: type, language: str) -> str:
+    """The source of cls as it runs, with its docstring and comments in the page's language."""
+    source = inspect.getsource(cls)
+    for key in _SQUARE_WORDS:
+        source = source.replace(translate("en", f"code.{key}"), translate(language, f"code.{key}"))
+    return source

@@ -6,6 +6,8 @@ per input). `vmap` batches the m products into one call; `jacrev`/`jacfwd` are t
 
 The learner's own function from the playground is a vector function by this rule: its FIRST
 input, flattened, is x; every other input is held constant at its value; y is flattened.
+The copyable program keeps the learner's names: a vector `a` stays `a`, a matrix `W` becomes
+`W_flat = W.flatten()`, so that an input of theirs named x is never shadowed by the page's x.
 """
 
 from collections.abc import Callable, Sequence
@@ -24,8 +26,14 @@ from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_l
 # The function picker's option for the learner's function from the playground page.
 PLAYGROUND = "playground"
 
-# What the copyable program runs for the batched J, shown on the page as it stands.
-BATCHED_CODE = ("_, pullback = vjp(f, x.detach())", "(J,) = vmap(pullback)(torch.eye(len(y)))")
+# Names the copyable program gives its own variables: the vector x must not take one.
+_PROGRAM_GLOBALS = ("torch", "f", "y", "v", "u", "i", "j", "J", "_", "pullback", "column")
+PROGRAM_NAMES = frozenset((*_PROGRAM_GLOBALS, "jacfwd", "jacrev", "jvp", "vjp", "vmap"))
+
+
+def batched_code(name: str = "x") -> tuple[str, ...]:
+    """What the copyable program runs for the batched J, shown on the page as it stands."""
+    return (f"_, pullback = vjp(f, {name}.detach())", "(J,) = vmap(pullback)(torch.eye(len(y)))")
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,12 @@ class JacobianLesson:
     body: tuple[str, ...]  # the lines of `def f(x):` in the copyable program
     latex: str | None  # None for the learner's function, which is shown as its code
     code: str | None  # the learner's lines (Script.code); None for a function of the list
+    name: str  # what the program calls x: "x", or the playground's first input (W_flat for W)
+    x_line: str  # how the page introduces x above the function, e.g. "W_flat = W.flatten()  # …"
+
+    @property
+    def batched_code(self) -> str:
+        return "\n".join(batched_code(self.name))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -82,6 +96,8 @@ class VectorFunction:
     body: tuple[str, ...]
     latex: str | None = None
     code: str | None = None
+    name: str = "x"
+    x_line: str | None = None  # None: "x = <its values>"
 
 
 def jacobian_lesson(x_text: str, function_name: str) -> JacobianLesson:
@@ -122,14 +138,32 @@ def playground_jacobian_lesson(
         return evaluate(script, {**tensors, first: x.reshape(shape)}).y.reshape(-1)
 
     x = tensors[first].reshape(-1)
+    name, x_line, setup = _program_x(first, tensors[first])
+    reshape = () if name == first else (f"{first} = {name}.reshape({shape})",)
     # The constants live inside f: the learner's names cannot clash with the program's own.
     body = (
-        f"{first} = x.reshape({shape})",
-        *(f"{name} = {tensor_literal(tensors[name])}" for name in held),
+        *reshape,
+        *(f"{other} = {tensor_literal(tensors[other])}" for other in held),
         *_script_lines(script),
     )
-    setup = (f"x = {leaf_literal(x.tolist())}",)
-    return _lesson(VectorFunction(f, tuple(x.tolist()), setup, body, code=script.code))
+    function = VectorFunction(
+        f, tuple(x.tolist()), setup, body, code=script.code, name=name, x_line=x_line
+    )
+    return _lesson(function)
+
+
+def _program_x(first: str, value: Tensor) -> tuple[str, str, tuple[str, ...]]:
+    """The program's name for x, the page's line that introduces it, and the program's setup.
+
+    A vector keeps its name unless the program needs that name for itself; a matrix W is
+    flattened into W_flat. Inside f the matrix is rebuilt under its own name first, so an
+    input or a line of the learner's that is also called W_flat is harmless there."""
+    flat = value.reshape(-1)
+    if value.dim() == 1 and first not in PROGRAM_NAMES:
+        return first, f"{first} = {flat}", (f"{first} = {leaf_literal(flat.tolist())}",)
+    name = f"{first}_flat"
+    setup = (f"{first} = {tensor_literal(value)}", f"{name} = {first}.flatten().requires_grad_()")
+    return name, f"{name} = {first}.flatten()  # {flat}", setup
 
 
 def _script_lines(script: Script) -> tuple[str, ...]:
@@ -170,6 +204,8 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
         body=function.body,
         latex=function.latex,
         code=function.code,
+        name=function.name,
+        x_line=function.x_line or f"x = {x.detach()}",
     )
 
 
@@ -233,32 +269,34 @@ def jacobian_step(lesson: JacobianLesson, step: int, language: str = "en") -> Ja
 
 
 def _program(lesson: JacobianLesson, rows: int, columns: int, language: str) -> Program:
+    x = lesson.name
     writer = ProgramWriter(language)
     writer.code("from torch.func import jacfwd, jacrev, jvp, vjp, vmap", "")
     body = (f"    {line}" for line in lesson.body)
-    writer.code(*lesson.setup, "", "", "def f(x):", *body, "", "")
-    writer.code("y = f(x)")
+    writer.code(*lesson.setup, "", "", f"def f({x}):", *body, "", "")
+    writer.code(f"y = f({x})")
     if rows:
-        writer.comment("jacobian_rows", done=rows, m=lesson.shape[0])
-        reverse = ("v = torch.zeros_like(y)", "v[i] = 1", "x.grad = None")
+        writer.comment("jacobian_rows", done=rows, m=lesson.shape[0], name=x)
+        reverse = ("v = torch.zeros_like(y)", "v[i] = 1", f"{x}.grad = None")
         reverse += ("y.backward(v, retain_graph=True)",)
-        _write_passes(writer, "row", "i", reverse, "x.grad", lesson.rows[:rows])
+        _write_passes(writer, "row", "i", reverse, f"{x}.grad", lesson.rows[:rows])
     if columns:
         writer.comment("jacobian_columns", done=columns, n=lesson.shape[1])
-        forward = ("u = torch.zeros_like(x)", "u[j] = 1", "_, column = jvp(f, (x.detach(),), (u,))")
+        forward = (f"u = torch.zeros_like({x})", "u[j] = 1")
+        forward += (f"_, column = jvp(f, ({x}.detach(),), (u,))",)
         _write_passes(writer, "column", "j", forward, "column", lesson.columns[:columns])
     writer.comment("jacobian_batched")
-    writer.code(*BATCHED_CODE)
+    writer.code(*batched_code(x))
     writer.show("J =", "J", lesson.batched)
     writer.comment("jacobian_check")
     writer.show(
         "max |J - jacrev| =",
-        "(J - jacrev(f)(x.detach())).abs().max().item()",
+        f"(J - jacrev(f)({x}.detach())).abs().max().item()",
         lesson.batched_vs_jacrev,
     )
     writer.show(
         "max |J - jacfwd| =",
-        "(J - jacfwd(f)(x.detach())).abs().max().item()",
+        f"(J - jacfwd(f)({x}.detach())).abs().max().item()",
         lesson.batched_vs_jacfwd,
     )
     return writer.finish()

@@ -57,6 +57,11 @@ def on_off(value: bool) -> str:
     return "on" if value else "off"
 
 
+def switch(name: str) -> Link[bool]:
+    """An on/off control, in links as `name=on` or `name=off`."""
+    return Link(name, (False, True), on_off)
+
+
 def step_text(exponent: int) -> str:
     """h = 10^-k as a link writes it: `1e-6`."""
     return f"1e-{exponent}"

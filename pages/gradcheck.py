@@ -7,11 +7,14 @@ from lessons.gradcheck import (
     DTYPE_NAMES,
     FUNCTION_ORDER,
     STEP_EXPONENTS,
+    gradcheck_defaults,
     gradcheck_lesson,
     power_of_ten,
+    precision_sentences,
 )
-from lessons.links import Link, step_text
+from lessons.links import Link, step_text, switch
 from ui.exercises import show_exercises
+from ui.links import take_link
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -42,7 +45,10 @@ exponent = linked(
     key="gradcheck_step",
     persist_state="session",
 )
-buggy = linked_toggle(t, "bug", t("gradcheck.bug_label"), "gradcheck_bug")
+# The switch sits in step 5, where its effect shows; the lesson needs its value first.
+BUG_KEY = "gradcheck_bug"
+take_link(switch("bug"), BUG_KEY)
+buggy = bool(st.session_state.get(BUG_KEY, False))
 
 lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
 if lesson:
@@ -106,21 +112,15 @@ if lesson:
         width="stretch",
         key="gradcheck_best",
     )
-    central64, central32 = (lesson.curve(dtype, "central") for dtype in DTYPE_NAMES)
     # Without truncation error (low-degree polynomials) the best h is simply the largest.
-    if not central64.interior:
+    if lesson.curve("float64", "central").best == 0:
         st.info(t("gradcheck.no_truncation"), icon=":material/info:")
-    elif central32.interior:
-        st.markdown(
-            t(
-                "gradcheck.float_explained",
-                f64=f"{central64.errors[central64.best]:.1g}",
-                f32=f"{central32.errors[central32.best]:.1g}",
-            )
-        )
+    for key, params in precision_sentences(lesson):
+        st.markdown(t(f"gradcheck.{key}", **params))
 
     st.subheader(t("gradcheck.step_gradcheck"), divider="gray")
-    st.markdown(t("gradcheck.gradcheck_intro"))
+    defaults = {name: f"{value:g}" for name, value in gradcheck_defaults()}
+    st.markdown(t("gradcheck.gradcheck_intro", **defaults))
     function_label = t(f"functions.{function_name}")
     if lesson.verdict:
         st.success(t("gradcheck.verdict_true", function=function_label), icon=":material/check:")
@@ -129,6 +129,7 @@ if lesson:
 
     st.subheader(t("gradcheck.step_custom"), divider="gray")
     st.markdown(t("gradcheck.custom_intro"))
+    linked_toggle(t, "bug", t("gradcheck.bug_label"), BUG_KEY)
     st.code(lesson.square_source, language="python", wrap_lines=True)
     with st.container(key="gradcheck_result"):
         st.markdown(t("gradcheck.square_grad"))

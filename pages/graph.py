@@ -64,7 +64,9 @@ if lesson:
             "grad_fn": [str(f.grad_fn) for f in facts],
         },
     )
-    st.dataframe(table, width="stretch", key="graph_tensors")
+    # The widest cell, x's line, would be cut off in a column of the default width.
+    made_by = {t("graph.column_built_by"): st.column_config.TextColumn(width="large")}
+    st.dataframe(table, width="stretch", column_config=made_by, key="graph_tensors")
 
     st.subheader(t("graph.step_detach"), divider="gray")
     st.markdown(t("graph.detach_intro"))

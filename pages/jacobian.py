@@ -1,10 +1,9 @@
 import streamlit as st
 
-from charts import symbols
+from charts import MAX_ANNOTATED, symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import (
-    BATCHED_CODE,
     PLAYGROUND,
     jacobian_lesson,
     jacobian_step,
@@ -51,7 +50,7 @@ if lesson:
     if lesson.latex:
         st.latex(lesson.latex)
     else:
-        st.code(f"x = {lesson.x}\n\n{lesson.code}", language="python", wrap_lines=True)
+        st.code(f"{lesson.x_line}\n\n{lesson.code}", language="python", wrap_lines=True)
 
     st.subheader(t("jacobian.step_passes"), divider="gray")
     st.markdown(t("jacobian.passes_intro", m=m, n=n))
@@ -60,7 +59,9 @@ if lesson:
 if view:
     # One colour scale for every chart of J, so that a colour keeps its number as J fills.
     limit = lesson.batched.abs().max().item() or 1.0
-    reverse_column, forward_column = st.columns(2)
+    # Side by side while cells stay large enough to read; a larger J gets the full width.
+    side_by_side = max(m, n) <= MAX_ANNOTATED
+    reverse_column, forward_column = st.columns(2) if side_by_side else (st.container(),) * 2
     with reverse_column:
         st.markdown(t("jacobian.reverse_heading", done=view.reverse_done, m=m))
         rows = view.reverse_partial.numpy()
@@ -88,7 +89,7 @@ if view:
 
     st.subheader(t("jacobian.step_batched"), divider="gray")
     st.markdown(t("jacobian.batched_intro", m=m))
-    st.code("\n".join(BATCHED_CODE), language="python", wrap_lines=True)
+    st.code(lesson.batched_code, language="python", wrap_lines=True)
     show_jacobian(t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit)
     loop_column, jacrev_column, jacfwd_column = st.columns(3)
     loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")

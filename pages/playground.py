@@ -79,10 +79,11 @@ if lesson:
     show_result(t, lesson)
 
     st.subheader(t("playground.step_graph"), divider="gray")
-    st.markdown(t("playground.graph_intro"))
+    st.markdown(t("playground.graph_intro", name=lesson.result_name))
     absent = [item.name for item in lesson.inputs if item.grad is None]
     if absent:
-        st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
+        absent_note = t("playground.absent", names=code_list(absent), result=lesson.result_name)
+        st.info(absent_note, icon=":material/info:")
     if lesson.steps:
         number = step_picker(t, lesson)
         # Side by side, so the highlighted node and its numbers are seen together.
@@ -93,7 +94,7 @@ if lesson:
     else:
         st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
 
-    st.subheader(t("playground.step_jacobian"), divider="gray")
+    st.subheader(t("playground.step_jacobian", name=lesson.result_name), divider="gray")
     show_jacobians(t, lesson)
 
     show_program(t, lesson.program)

@@ -117,7 +117,11 @@ def test_error_curves_are_log_log_with_each_minimum_starred_and_the_chosen_step_
     assert star_c.marker.symbol == "star" and star_c.marker.color == line_c.line.color
     (marker,) = figure.layout.shapes
     assert marker.x0 == marker.x1 == 1e-4
-    assert figure.layout.annotations[0].text == "chosen"
+    # On a log axis an annotation's x is an exponent: the label sits at its line, 10⁻⁴.
+    (label,) = figure.layout.annotations
+    assert (label.text, label.x, label.xanchor) == ("chosen", -4, "left")
+    # Decades only: no crowded minor labels between powers of ten.
+    assert figure.layout.xaxis.dtick == figure.layout.yaxis.dtick == 1
 
 
 def test_labelled_table_keeps_the_labels_and_columns_in_order():

@@ -160,6 +160,7 @@ def test_the_conclusion_is_drawn_from_the_measurement(language):
     np.testing.assert_array_equal(decode(lines["data"][2]["x"]), [4, 512])
     np.testing.assert_allclose(decode(lines["data"][2]["y"]), [8e-2, 48])  # milliseconds
     assert lines["layout"]["xaxis"]["type"] == lines["layout"]["yaxis"]["type"] == "log"
+    assert lines["layout"]["yaxis"]["dtick"] == bars["layout"]["yaxis"]["dtick"] == 1  # decades
     assert list(bars["data"][1]["x"]) == [wide, tall]
     np.testing.assert_allclose(decode(bars["data"][1]["y"]), [0.4, 30])  # jacrev
 
@@ -201,3 +202,72 @@ def test_a_second_session_waits_while_one_measures(monkeypatch):
         lock.release()
     at.run()
     assert not at.warning and "jacobian_cost" in at.session_state
+
+
+def explanation(language: str, measurement: CostMeasurement) -> list[str]:
+    """The sentences the page adds to the conclusion for this made-up measurement."""
+    at = open_page("jacobian", language)
+    at.session_state["jacobian_cost"] = measurement
+    at.run()
+    return texts(at)
+
+
+def three_digits(seconds_or_ratio: float) -> str:
+    return f"{seconds_or_ratio:.3g}"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_why_pass_counts_do_not_predict_time_comes_from_the_measured_times(language):
+    words, shown = catalog(language), explanation(language, MEASURED)
+    largest = MEASURED.largest
+    loop, batched, forward = largest.vjp_loop, largest.jacrev, largest.jacfwd
+    ms = {name: three_digits(1000 * s) for name, s in (("loop", loop), ("jacrev", batched))}
+    ms["jacfwd"] = three_digits(1000 * forward)
+    spread = three_digits(max(loop, batched, forward) / min(loop, batched, forward))
+    assert words["jacobian.cost_passes"].format(n=512, spread=spread, **ms) in shown
+    overhead = words["jacobian.cost_overhead"].format(n=512, forward=three_digits(0.1))
+    assert overhead in shown
+    # Made up so that batching won and forward mode lost: jacrev < loop, jacfwd > jacrev.
+    assert words["jacobian.cost_batch_faster"].format(ratio=three_digits(loop / batched)) in shown
+    slower = words["jacobian.cost_forward_slower"].format(ratio=three_digits(forward / batched))
+    assert slower in shown
+    assert words["jacobian.cost_noise"] in shown
+    assert words["jacobian.cost_growth_loop"] in shown
+
+
+# Made up the other way round: the batched call lost to the loop, jacfwd beat jacrev, and
+# one VJP took less time at the larger size than at the smaller one.
+OTHER_RUN = CostMeasurement(
+    square=(
+        timing(4, 4, 1e-5, 2e-5, 8e-5, 5e-4, 5e-4),
+        timing(64, 64, 2e-5, 1.872e-5, 6e-5, 1e-3, 4e-4),
+    ),
+    wide=None,
+    tall=None,
+    budget=4.0,
+    max_size=1024,
+    elapsed=1.0,
+)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_run_where_batching_lost_and_a_vjp_shrank_says_so(language):
+    words, shown = catalog(language), explanation(language, OTHER_RUN)
+    largest, first = OTHER_RUN.largest, OTHER_RUN.square[0]
+    vjp_growth = largest.one_vjp / first.one_vjp
+    loop_growth = largest.vjp_loop / first.vjp_loop
+    assert three_digits(vjp_growth) == "0.936"  # shrank: the sentence must not say "grew"
+    growth = words["jacobian.cost_growth"].format(
+        first=4, last=64, vjp=three_digits(vjp_growth), loop=three_digits(loop_growth)
+    )
+    assert growth in shown
+    assert words["jacobian.cost_growth_flat"] in shown
+    assert "grew" not in growth and "增长" not in growth
+    batch = words["jacobian.cost_batch_slower"].format(
+        ratio=three_digits(largest.jacrev / largest.vjp_loop)
+    )
+    assert batch in shown
+    faster = words["jacobian.cost_forward_faster"].format(
+        ratio=three_digits(largest.jacrev / largest.jacfwd)
+    )
+    assert faster in shown

@@ -1,6 +1,8 @@
 """The lesson on checking a gradient: finite differences, the error curve against h,
 gradcheck's verdicts and what it raises; then the page through AppTest."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -16,6 +18,7 @@ from lessons.gradcheck import (
     differences,
     gradcheck_lesson,
     power_of_ten,
+    precision_sentences,
 )
 from lessons.parsing import InputError
 from tests.helpers import code_blocks, decode, open_page, plotly_specs, texts
@@ -206,3 +209,94 @@ def test_a_quadratic_explains_the_missing_truncation_side():
     at = open_page("gradcheck")
     at.selectbox(key="gradcheck_fn").set_value("sum_of_squares").run()
     assert catalog("en")["gradcheck.no_truncation"] in [info.value for info in at.info]
+
+
+# --- what the page says about float32 and float64, from the learner's own curves ---------
+
+
+def best_central_by_hand(values, f, dtype):
+    """Independent of the lesson: central differences one h and one entry at a time."""
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    f(x).backward()
+    point, errors = x.detach().to(dtype), []
+    for k in SWEEP_EXPONENTS:
+        h = torch.tensor(10.0**-k, dtype=dtype)
+        estimates = []
+        for j in range(len(values)):
+            shift = torch.zeros_like(point)
+            shift[j] = h
+            estimates.append((f(point + shift) - f(point - shift)) / (2 * h))
+        errors.append((torch.stack(estimates) - x.grad).abs().max().item())
+    best = int(np.argmin(errors))
+    return 10.0 ** -SWEEP_EXPONENTS[best], errors[best]
+
+
+@pytest.mark.parametrize(
+    ("x_text", "name"), [("1000, 2000", "x_sin_x"), ("1, 2, 3", "sum_of_squares")]
+)
+def test_the_precision_sentence_gives_each_dtypes_best_h_and_error(x_text, name):
+    values = [float(v) for v in x_text.split(",")]
+    f = SCALAR_FUNCTIONS[name].compute
+    (key, params), *_ = precision_sentences(gradcheck_lesson(x_text, name, 6, False))
+    expected = {}
+    for bits, dtype in (("64", torch.float64), ("32", torch.float32)):
+        step, error = best_central_by_hand(values, f, dtype)
+        expected |= {f"step{bits}": f"{step:.2g}", f"error{bits}": f"{error:.2g}"}
+    assert (key, params) == ("precision_best", expected)
+    if name == "sum_of_squares":  # no truncation error: float32 is exact at h = 1
+        assert (params["step32"], params["error32"]) == ("1", "0")
+
+
+def x_sin_x_gradient(x: torch.Tensor) -> torch.Tensor:
+    return torch.sin(x) + x * torch.cos(x)
+
+
+def test_the_float32_plateau_is_where_x_plus_or_minus_h_rounds_back_to_x():
+    lesson = gradcheck_lesson("1000, 2000", "x_sin_x", 6, False)
+    x = torch.tensor([1000.0, 2000.0])
+    rounds = [
+        k
+        for k in SWEEP_EXPONENTS
+        if torch.equal(x + torch.tensor(10.0**-k), x) and torch.equal(x - torch.tensor(10.0**-k), x)
+    ]
+    spacing = torch.nextafter(x[0], torch.tensor(torch.inf)) - x[0]
+    grad = x_sin_x_gradient(x.double()).abs().max().item()
+    sentences = dict(precision_sentences(lesson))
+    assert sentences["precision_plateau"] == {
+        "step": f"{10.0 ** -rounds[0]:.2g}",
+        "x": "1000",
+        "spacing": f"{spacing.item():.3g}",
+        "grad": f"{grad:.4g}",
+    }
+    # Every float32 difference there is 0, so both float32 curves sit at the largest |x.grad|.
+    for scheme in ("central", "forward"):
+        curve = lesson.curve("float32", scheme)
+        plateau = curve.errors[SWEEP_EXPONENTS.index(rounds[0]) :]
+        assert plateau == pytest.approx([grad] * len(plateau), rel=1e-12)
+    # The bug moves x.grad by |x| at most 2000, far above float32's best error.
+    assert sentences["precision_bug"] == {"bug": "2e+03"}
+
+
+def test_an_input_that_float32_can_still_move_has_no_plateau():
+    lesson = gradcheck_lesson("0, 1", "x_sin_x", 6, False)
+    assert "precision_plateau" not in dict(precision_sentences(lesson))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_gradchecks_defaults_are_read_from_its_signature(language):
+    at = open_page("gradcheck", language)
+    parameters = inspect.signature(torch.autograd.gradcheck).parameters
+    defaults = {name: f"{parameters[name].default:g}" for name in ("eps", "atol", "rtol")}
+    assert catalog(language)["gradcheck.gradcheck_intro"].format(**defaults) in texts(at)
+    assert defaults == {"eps": "1e-06", "atol": "1e-05", "rtol": "0.001"}
+
+
+def test_squares_docstring_and_comment_are_in_the_pages_language():
+    english, chinese = (
+        gradcheck_lesson(X_TEXT, "x_sin_x", 6, False, lang) for lang in ("en", "zh")
+    )
+    for key in ("square_docstring", "square_flag"):
+        assert catalog("en")[f"code.{key}"] in english.square_source
+        assert catalog("zh")[f"code.{key}"] in chinese.square_source
+        assert catalog("en")[f"code.{key}"] not in chinese.square_source
+    assert chinese.square_source in chinese.program.code

@@ -84,6 +84,38 @@ def test_detach_turns_y_into_a_constant():
     assert lesson.detach_max_abs_diff == 0.0
 
 
+def test_what_the_page_says_about_freeing_and_sums_holds_in_this_torch():
+    # backward() frees what the graph saved: a graph that saved nothing can be walked again.
+    x = X.clone().requires_grad_()
+    s = x.sum()
+    s.backward()
+    s.backward()
+    torch.testing.assert_close(x.grad, torch.full_like(X, 2.0))
+    # One pass through the sum of two losses gives the gradients of two retained passes.
+    _, z, s = graph_of(x)
+    loss1, loss2 = s, (z * 2).sum()
+    x.grad = None
+    loss1.backward(retain_graph=True)
+    loss2.backward()
+    twice = x.grad.clone()
+    x.grad = None
+    _, z, s = graph_of(x)
+    (s + (z * 2).sum()).backward()
+    torch.testing.assert_close(x.grad, twice)
+    # detach() comes after the graph of s was built: it leaves that graph in place.
+    _, _, s = graph_of(x)
+    u = s.detach()
+    assert s.grad_fn is not None and u.grad_fn is None and u.data_ptr() == s.data_ptr()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_page_says_what_is_freed_and_how_to_evaluate(language):
+    at = open_page("graph", language)
+    words, shown = catalog(language), texts(at)
+    for key in ("goal", "retain_cost", "table_intro", "no_grad_use"):
+        assert words[f"graph.{key}"] in shown, key
+
+
 def test_backward_without_a_graph_raises_what_this_torch_raises():
     lesson = graph_lesson(X_TEXT)
     x = X.clone().requires_grad_()

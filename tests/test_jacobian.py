@@ -286,6 +286,48 @@ def test_the_playground_function_fills_j_on_the_page(language):
     words = catalog(language)
     assert words["jacobian.reverse_heading"].format(done=1, m=2) in texts(at)
     assert words["jacobian.playground_rule"].format(limit=MAX_LENGTH) in texts(at)
+    # W flattened is named so, above the learner's lines, where x is still the learner's x.
+    header = f"W_flat = W.flatten()  # {W.reshape(-1)}\n\nh = W @ x + b\nh.sigmoid() * x"
+    assert header in code_blocks(at)
+
+
+def test_the_program_names_a_flattened_matrix_and_keeps_the_learners_x():
+    lesson = playground_jacobian_lesson(NEURON, "h = W @ x + b\nh.sigmoid() * x")
+    code = jacobian_step(lesson, 2).program.code
+    assert lesson.name == "W_flat" and lesson.batched_code.startswith("_, pullback = vjp(f, W_flat")
+    assert (
+        "W = torch.tensor([[1.0, -1.0], [0.5, 2.0]])\nW_flat = W.flatten().requires_grad_()" in code
+    )
+    assert (
+        "def f(W_flat):\n    W = W_flat.reshape((2, 2))\n    x = torch.tensor([1.0, 2.0])" in code
+    )
+    assert "W_flat.grad = None" in code and "\nx = " not in code
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name"),
+    [((("a", "2, 3"), ("b", "6, 4")), "a"), ((("y", "2, 3"), ("b", "6, 4")), "y_flat")],
+)
+def test_a_vector_keeps_its_name_unless_the_program_needs_it(inputs, name):
+    lesson = playground_jacobian_lesson(inputs, f"3*{inputs[0][0]}**3 - b**2")
+    code = jacobian_step(lesson, 1).program.code
+    assert lesson.name == name and f"def f({name}):" in code and f"{name}.grad = None" in code
+    assert lesson.x_line.startswith(f"{name} = ")
+
+
+def test_one_output_and_one_input_tie_in_passes():
+    """The summary's "for a scalar loss reverse mode needs fewer passes unless n = 1"."""
+    one = playground_jacobian_lesson((("a", "2"),), "(a * a).sum()")
+    assert (one.reverse_passes, one.forward_passes) == (1, 1)
+    many = playground_jacobian_lesson((("a", "2, 3, 4"),), "(a * a).sum()")
+    assert (many.reverse_passes, many.forward_passes) == (1, 3)
+
+
+def test_one_output_reads_without_plural_slips():
+    at = playground_then_jacobian("en", "(W @ x + b).sum()")
+    shown = texts(at)
+    assert catalog("en")["jacobian.batched_intro"].format(m=1) in shown
+    assert not any(slip in shown for slip in ("1 rows", "1 passes", "1 `backward()` calls"))
 
 
 def test_a_bad_playground_expression_shows_the_playgrounds_message():

@@ -227,10 +227,17 @@ LESSON_IN = {
 
 
 def split_comments(code: str) -> tuple[list[str], list[str]]:
-    lines = code.splitlines()
-    return [line for line in lines if line.startswith("#")], [
-        line for line in lines if not line.startswith("#")
-    ]
+    """(the words: comment lines, docstrings and trailing comments; the code without them)."""
+    words, lines = [], []
+    for line in code.splitlines():
+        if line.startswith("#") or line.strip().startswith('"""'):
+            words.append(line)
+            continue
+        statement, _, trailing = line.partition("  # ")
+        lines.append(statement)
+        if trailing:
+            words.append(trailing)
+    return words, lines
 
 
 @pytest.mark.parametrize("lesson_in", LESSON_IN.values(), ids=LESSON_IN)

@@ -93,13 +93,66 @@ def test_the_step_control_walks_the_engine_order_to_each_grad():
     assert runs.format(number=1, total=4, kind="SumBackward0") in texts(at)
     at.select_slider(key="playground_step").set_value(4).run()
     assert runs.format(number=4, total=4, kind="AccumulateGrad") in texts(at)
-    assert at.success[0].value == messages["playground.step_leaf"].format(name="x")
+    assert at.success[0].value == messages["playground.step_leaf"].format(name="x", result="y")
     x = torch.tensor([1.0, 2.0, 3.0])
     grad = torch.sin(x) + x * torch.cos(x)
     assert str(grad) in code_blocks(at) and f"x.grad = {grad}" in code_blocks(at)
     dot = graph(at)
     assert 'label="x\\nAccumulateGrad\\n(3,)", fillcolor="#f6b26b", penwidth=3' in dot
     assert dot.count('fillcolor="#cfe2f3"') == 3  # Sum, Mul and Sin ran before
+
+
+TRAINING_LINK = {
+    "f": "h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()",
+    "W": "0.5, -1; 1, 2",
+    "x": "1, 2",
+    "b": "0, -1",
+    "t": "1, 0",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_named_scalar_result_is_named_and_draws_no_weighted_rows(language):
+    at = open_link(TRAINING_LINK, language)
+    messages = catalog(language)
+    shown = texts(at)
+    assert messages["playground.step_jacobian"].format(name="loss") in [
+        header.value for header in at.subheader
+    ]
+    assert messages["playground.step_incoming"].format(result="loss") in shown
+    # A single entry needs no v: one Jacobian per input, and no diag(v)·J repeating it.
+    assert len(plotly_specs(at)) == len(TRAINING_LINK) - 1
+    assert messages["playground.weighted_intro"] not in shown
+    at.select_slider(key="playground_step").set_value(len(at.select_slider[0].options)).run()
+    leaf = at.success[0].value
+    assert leaf.startswith(messages["playground.step_leaf"].split("{")[0])
+    assert "`loss`" in leaf and "`y`" not in leaf
+
+
+def test_with_v_the_step_names_the_weighted_sum_and_the_sums_show_their_rounding():
+    link = {"f": "Q = 3*a**3 - b**2", "a": "0.1, 0.3", "b": "0.7, 0.2", "v": "0.3, 0.7"}
+    at = open_link(link)
+    messages = catalog("en")
+    assert messages["playground.step_incoming_v"].format(result="Q") in texts(at)
+    assert messages["playground.weighted_intro"] in texts(at)
+    # The column sums of diag(v)·J in float32 against a.grad: shown as they differ, not "exactly".
+    a, b = torch.tensor([0.1, 0.3], requires_grad=True), torch.tensor([0.7, 0.2])
+    v = torch.tensor([0.3, 0.7])
+    (3 * a**3 - b**2).backward(v)
+    sums = (v[:, None] * jacobian(lambda a: 3 * a**3 - b**2, a)).sum(dim=0)
+    metric = at.metric[0]
+    assert metric.label == messages["playground.max_diff"].format(input="a")
+    assert metric.value == f"{(sums - a.grad).abs().max().item():.3g}"
+
+
+def test_the_detach_note_says_the_tensor_shares_storage():
+    at = open_link({"f": "(x.detach() * 2).sum() + z.sum()", "x": "1, 2", "z": "3"})
+    y = torch.tensor([1.0, 2.0], requires_grad=True) * 2
+    u = y.detach()
+    u[0] = 5.0  # an in-place change to u is a change to y: they share storage
+    assert u.data_ptr() == y.data_ptr() and y[0].item() == 5.0
+    note = catalog("en")["playground.absent"].format(names="`x`", result="y")
+    assert note in [info.value for info in at.info]
 
 
 def test_the_starter_menu_fills_every_field():

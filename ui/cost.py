@@ -73,15 +73,20 @@ def show_measurement(t: Translator, measurement: CostMeasurement) -> None:
             )
         )
         if len(square) > 1:
+            vjp_growth, loop_growth = measurement.growth("one_vjp"), measurement.growth("vjp_loop")
             st.markdown(
                 t(
                     "jacobian.cost_growth",
                     first=square[0].n,
                     last=largest.n,
-                    vjp=_times(measurement.growth("one_vjp")),
-                    loop=_times(measurement.growth("vjp_loop")),
+                    vjp=_times(vjp_growth),
+                    loop=_times(loop_growth),
                 )
             )
+            outgrew = "loop" if loop_growth > vjp_growth else "flat"
+            st.markdown(t(f"jacobian.cost_growth_{outgrew}"))
+        for key, params in _why_passes_do_not_predict_time(largest):
+            st.markdown(t(key, **params))
     if not measurement.reached_max_size:
         st.caption(
             t(
@@ -95,6 +100,42 @@ def show_measurement(t: Translator, measurement: CostMeasurement) -> None:
     measured = {kind: shape for kind, shape in shapes.items() if shape}
     if measured:
         _show_shapes(t, measured)
+
+
+def _why_passes_do_not_predict_time(largest: Timing) -> list[tuple[str, dict[str, str]]]:
+    """At n = m the loop, jacrev and jacfwd all make n passes: the sentences that say, from
+    this run's times, how far apart they were and what besides the pass count decides."""
+    loop, batched, forward = (largest.seconds(m) for m in ("vjp_loop", "jacrev", "jacfwd"))
+    times = (loop, batched, forward)
+    spread = _times(max(times) / min(times))
+    passes = {
+        "n": str(largest.n),
+        "loop": _ms(loop),
+        "jacrev": _ms(batched),
+        "jacfwd": _ms(forward),
+    }
+    return [
+        ("jacobian.cost_passes", passes | {"spread": spread}),
+        ("jacobian.cost_overhead", {"n": str(largest.n), "forward": _ms(largest.forward)}),
+        (
+            f"jacobian.cost_batch_{_faster_or_slower(batched, loop)}",
+            {"ratio": _ratio(batched, loop)},
+        ),
+        (
+            f"jacobian.cost_forward_{_faster_or_slower(forward, batched)}",
+            {"ratio": _ratio(forward, batched)},
+        ),
+        ("jacobian.cost_noise", {}),
+    ]
+
+
+def _faster_or_slower(seconds: float, than: float) -> str:
+    return "faster" if seconds < than else "slower"
+
+
+def _ratio(a: float, b: float) -> str:
+    """How many times the longer of two times is the shorter."""
+    return _times(max(a, b) / min(a, b))
 
 
 def _show_shapes(t: Translator, shapes: dict[str, Timing]) -> None:
@@ -118,7 +159,7 @@ def _show_shapes(t: Translator, shapes: dict[str, Timing]) -> None:
                 shape=name,
                 jacrev=_ms(shape.jacrev),
                 jacfwd=_ms(shape.jacfwd),
-                ratio=_times(max(shape.jacrev, shape.jacfwd) / min(shape.jacrev, shape.jacfwd)),
+                ratio=_ratio(shape.jacrev, shape.jacfwd),
             )
         )
 

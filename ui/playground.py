@@ -188,11 +188,15 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     """What the node of this step received and what it passed to each of its inputs."""
     step = lesson.steps[number - 1]
     node = lesson.graph.nodes[step.node]
+    result = lesson.result_name
     st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
-    st.markdown(t("playground.step_incoming"))
+    # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
+    incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
+    st.markdown(t(f"playground.{incoming}", result=result))
     st.code(_gradients(step.incoming), language="text", wrap_lines=True)
     if node.is_leaf:
-        st.success(t("playground.step_leaf", name=", ".join(node.names)), icon=":material/check:")
+        leaf = t("playground.step_leaf", name=", ".join(node.names), result=result)
+        st.success(leaf, icon=":material/check:")
         return
     for edge in (edge for edge in lesson.graph.edges if edge.source == step.node):
         target = lesson.graph.nodes[edge.target]
@@ -255,7 +259,13 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
         with tab:
             figure = jacobian_figure(jacobian, AxisTitles(title, rows, columns), labels)
             show_matrix(t, figure, matrix_table(jacobian, labels), f"{PAGE}_jacobian_{number}")
+            if lesson.v is None:  # a single entry: no v, and diag(v)·J would repeat J
+                continue
+            st.markdown(t("playground.weighted_intro"))
             titles = AxisTitles(t("playground.weighted_chart", input=item.name), rows, columns)
             figure = weighted_rows_figure(weighted, sums, titles, sums_label, labels)
             table = weighted_rows_table(weighted, sums, sums_label, labels)
             show_matrix(t, figure, table, f"{PAGE}_weighted_{number}")
+            if item.sums_vs_grad is not None:
+                difference = f"{item.sums_vs_grad:.3g}"
+                st.metric(t("playground.max_diff", input=item.name), difference)

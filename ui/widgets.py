@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts import AxisTitles, jacobian_figure, matrix_table
-from lessons.links import Link, Value, choice_for, link_from_choice, on_off
+from lessons.links import Link, Value, choice_for, link_from_choice, switch
 from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
 from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
-from ui.links import fill_choice, first_link_text, write_link
+from ui.links import fill_choice, first_link_text, refused_link_text, take_link, write_link
 from ui.session import Translator
 
 Lesson = TypeVar("Lesson")
@@ -77,13 +77,11 @@ def linked(
     control keeps its own value. The address follows the value shown."""
     if link is None:
         return widget(*args, key=key, **kwargs)
-    text = first_link_text(key, link.name)
-    offered = text is not None and link.offers(text)
-    if offered:
-        st.session_state[key] = link.value_of(text)
+    take_link(link, key)
     value = widget(*args, key=key, **kwargs)
-    if text is not None and not offered:
-        show_input_error(t, link.refusal(text, value))
+    refused = refused_link_text(key)
+    if refused is not None:
+        show_input_error(t, link.refusal(refused, value))
     write_link(link.name, link.text(value))
     return value
 
@@ -98,8 +96,7 @@ def linked_slider(
 
 def linked_toggle(t: Translator, name: str, label: str, key: str) -> bool:
     """A switch, in links as `name=on` or `name=off`."""
-    link = Link(name, (False, True), on_off)
-    return linked(t, link, st.toggle, label, key=key, persist_state="session")
+    return linked(t, switch(name), st.toggle, label, key=key, persist_state="session")
 
 
 def vector_picker(t: Translator, page: str, max_index: int, link: str | None = "v") -> VectorChoice:

@@ -34,7 +34,16 @@ class InputResult:
     # None when y has more than MAX_JACOBIAN_ROWS entries:
     jacobian: Tensor | None  # m x n: row i is y's i-th entry, column j this input's j-th
     weighted_rows: Tensor | None  # diag(v)·J: row i times v_i
-    column_sums: Tensor | None  # the sums of the weighted rows, vᵀJ; equal to grad, flattened
+    column_sums: (
+        Tensor | None
+    )  # the sums of the weighted rows, vᵀJ; grad, flattened, up to rounding
+
+    @property
+    def sums_vs_grad(self) -> float | None:
+        """Largest |column sum - grad|: float32 sums in another order than backward() does."""
+        if self.column_sums is None or self.grad is None:
+            return None
+        return (self.column_sums - self.grad.reshape(-1)).abs().max().item()
 
 
 @dataclass(frozen=True)
