@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.func import jacfwd, jacrev, jvp, vjp, vmap
+from torch.func import jacrev, vjp, vmap
 
+from lessons.forward_mode import jacfwd, jvp
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
 from lessons.language.expression import Script, evaluate, parse_script
 from lessons.language.playground import parse_inputs
