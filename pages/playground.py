@@ -12,7 +12,6 @@ from ui.playground import (
     EXAMPLES,
     MAX_INDEX,
     Fields,
-    code_list,
     expression_key,
     fill_example,
     graph_dot,
@@ -26,6 +25,7 @@ from ui.playground import (
     step_picker,
 )
 from ui.session import start_page
+from ui.text import code_list, message
 from ui.widgets import (
     run_lesson,
     show_closing,
@@ -50,7 +50,7 @@ st.selectbox(
 )
 if link and len(link.inputs) > MAX_INPUTS:
     extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
-    st.warning(t("playground.link_extra", limit=MAX_INPUTS, names=extra))
+    st.warning(message(t, "playground.link_extra", limit=MAX_INPUTS, names=extra))
 rows = input_rows(t)
 expression = st.text_area(
     t("playground.expression_label"),
@@ -83,7 +83,7 @@ if lesson:
     st.markdown(t("playground.graph_intro"))
     absent = [item.name for item in lesson.inputs if item.grad is None]
     if absent:
-        st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
+        st.info(message(t, "playground.absent", names=code_list(absent)), icon=":material/info:")
     if lesson.steps:
         number = step_picker(t, lesson)
         # Side by side, so the highlighted node and its numbers are seen together.
@@ -92,7 +92,7 @@ if lesson:
         with step_column:
             show_step(t, lesson, number)
     else:
-        st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
+        st.info(message(t, "playground.no_graph", name=lesson.result_name), icon=":material/info:")
 
     st.subheader(t("playground.step_jacobian"), divider="gray")
     show_jacobians(t, lesson)

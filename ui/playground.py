@@ -5,7 +5,7 @@ input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `la
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -24,6 +24,7 @@ from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from lessons.vjp import MAX_SEED, VectorChoice
 from ui.session import LANGUAGE_KEY, Translator
+from ui.text import code_list, message
 from ui.widgets import show_matrix, show_torch_error
 
 PAGE = "playground"
@@ -222,7 +223,8 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     st.markdown(t("playground.step_incoming"))
     st.code(_gradients(step.incoming), language="text", wrap_lines=True)
     if node.is_leaf:
-        st.success(t("playground.step_leaf", name=", ".join(node.names)), icon=":material/check:")
+        leaf = message(t, "playground.step_leaf", name=", ".join(node.names))
+        st.success(leaf, icon=":material/check:")
         return
     for edge in (edge for edge in lesson.graph.edges if edge.source == step.node):
         target = lesson.graph.nodes[edge.target]
@@ -231,11 +233,6 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
         st.code(
             _gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text", wrap_lines=True
         )
-
-
-def code_list(names: Iterable[str]) -> str:
-    """`a`, `b`: names set as code, so that Markdown shows them as typed."""
-    return ", ".join(f"`{name}`" for name in names)
 
 
 def _gradients(gradients: tuple[object, ...]) -> str:
@@ -250,17 +247,17 @@ def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
     """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
     name = lesson.result_name
     st.code(lesson.code, language="python", wrap_lines=True)
-    st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
+    st.markdown(message(t, "playground.y_is", name=name, shape=tuple(lesson.y.shape)))
     st.code(str(lesson.y), language="text", wrap_lines=True)
     if not lesson.y.isfinite().all():
-        st.warning(t("playground.not_finite", name=name))
+        st.warning(message(t, "playground.not_finite", name=name))
     if lesson.backward_error is not None:
         show_torch_error(t, lesson.backward_error)
     if lesson.v is not None:
-        st.markdown(t("playground.v_used", name=name))
+        st.markdown(message(t, "playground.v_used", name=name))
         st.code(str(lesson.v), language="text", wrap_lines=True)
     elif lesson.backward_error is None:
-        st.markdown(t("playground.single", name=name))
+        st.markdown(message(t, "playground.single", name=name))
     st.markdown(t("playground.grads_heading"))
     grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
     st.code(grads, language="text", wrap_lines=True)
@@ -271,9 +268,9 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
     name = lesson.result_name
     if lesson.y.numel() > MAX_JACOBIAN_ROWS:
         count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
-        st.info(t("playground.jacobian_too_tall", name=name, count=count, limit=limit))
+        st.info(message(t, "playground.jacobian_too_tall", name=name, count=count, limit=limit))
         return
-    st.markdown(t("playground.jacobian_intro", name=name))
+    st.markdown(message(t, "playground.jacobian_intro", name=name))
     tabs = st.tabs([item.name for item in lesson.inputs])
     for number, (tab, item) in enumerate(zip(tabs, lesson.inputs, strict=True)):
         labels = EntryLabels(lesson.y_labels, item.labels)

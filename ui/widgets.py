@@ -1,6 +1,5 @@
 """Inputs and result blocks that every lesson page uses the same way."""
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,12 +13,11 @@ from lessons.parsing import MAX_LENGTH, MAX_MAGNITUDE, InputError
 from lessons.program import Program
 from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
 from ui.session import Translator
+from ui.text import message
 
 Lesson = TypeVar("Lesson")
 
 DEFAULT_X = "1, 2, 3"
-# Characters that Markdown (and Streamlit's $…$ maths) would interpret.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def vector_input(
@@ -81,14 +79,8 @@ def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> L
     try:
         return lesson(*args)
     except InputError as error:
-        params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
-        st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
+        st.error(message(t, f"errors.{error.code}", **error.params), icon=":material/error:")
         return None
-
-
-def escape_markdown(text: str) -> str:
-    """Show typed text literally: st.error renders Markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def show_goal(t: Translator, page: str) -> None:
