@@ -1,5 +1,8 @@
 """Learners share one process: what one session does must not reach another's results."""
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +13,7 @@ from lessons import forward_mode
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import JacobianLesson, jacobian_lesson, playground_jacobian_lesson
 from lessons.practice.exercises import EXERCISES, answer
+from tests.helpers import ROOT
 
 X = "0.5, -1, 2, 3"
 THREADS = 8
@@ -94,3 +98,33 @@ def test_a_forward_mode_call_waits_for_the_one_holding_the_lock():
             assert not finished.wait(0.2)
         assert torch.equal(future.result(10), torch.ones(2))
     assert forward_mode.jacfwd(torch.sin)(torch.zeros(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+SERVE_AND_COUNT_THREADS = """
+import threading, torch
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("app.py", default_timeout=60).run()
+at.switch_page("pages/scalar.py").run()
+assert not at.exception
+counts = [torch.get_num_threads()]
+worker = threading.Thread(target=lambda: counts.append(torch.get_num_threads()))
+worker.start()
+worker.join()
+print(counts)
+"""
+
+
+def test_torch_runs_one_thread_in_every_thread_once_the_app_has_run():
+    """In a fresh process whose torch would start with two threads (OMP_NUM_THREADS), as on
+    a two-core server; the main thread as the server's, which runs no torch of its own."""
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_COUNT_THREADS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[1, 1]"
