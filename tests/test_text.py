@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from i18n import catalog
+from lessons.practice.exercises import EXERCISES
+from lessons.practice.puzzles import PUZZLES
 from tests.helpers import open_page
+from tests.test_exercise_pages import answer_and_check
 from tests.test_playground_page import open_link
 from ui.session import Translator
 from ui.text import Markdown, code, code_list, message, plain, visible
@@ -153,3 +156,23 @@ def test_a_bad_expression_is_quoted_as_text_typed_and_from_a_link(value):
     assert_echoed_as_text(at.error[0].value, reference, piece.replace("\\n", "\n"))
     at.text_area(key="playground_f").set_value(f"{value!r} * x").run()
     assert_echoed_as_text(at.error[0].value, reference, piece.replace("\\n", "\n"))
+
+
+@pytest.mark.parametrize("entry", ENTRIES[:3])
+def test_an_unreadable_exercise_answer_is_quoted_as_text(entry):
+    exercise = next(task for task in EXERCISES["scalar"] if task.kind == "vector")
+    at = answer_and_check(open_page("scalar"), exercise, f"1 {entry}")
+    assert not at.exception
+    reference = catalog("en")["errors.not_a_number"].format(entry="z")
+    assert_echoed_as_text(at.error[0].value, reference, entry)
+
+
+@pytest.mark.parametrize("value", SHORT[:3])
+def test_an_unreadable_puzzle_answer_is_quoted_as_text(value):
+    at = open_page("puzzles")
+    task = PUZZLES[0].key
+    at.text_input(key=f"{task}_answer").set_value(f"{value!r} * x").run()
+    at.button(key=f"{task}_check").click().run()
+    assert not at.exception
+    reference = catalog("en")["errors.expr_not_allowed"].format(piece="z")
+    assert_echoed_as_text(at.error[0].value, reference, repr(value).replace("\\n", "\n"))
