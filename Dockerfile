@@ -1,10 +1,16 @@
 # Autograd Lab in a container: CPU-only torch, a non-root user, a health check.
-FROM python:3.11-slim
+# 3.11.8 or newer: before it, threads parsing Python at once could raise a spurious
+# SystemError (CPython gh-106905), and every learner's session is a thread.
+FROM python:3.11.11-slim
 
+# One torch thread per server process (lessons/__init__.py sets it too): learners share
+# the process, and one request must not take every core from the others.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    OMP_NUM_THREADS=1 \
+    MKL_NUM_THREADS=1
 
 WORKDIR /app
 
@@ -28,7 +34,7 @@ RUN useradd --create-home --uid 1000 learner && chown -R learner /app
 USER learner
 
 EXPOSE 8501
-# python:3.11-slim has no curl; Python itself asks Streamlit's health endpoint.
+# The slim image has no curl; Python itself asks Streamlit's health endpoint.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"
 

@@ -20,10 +20,13 @@ is run again: a misjudged size can overrun it by at most one run of each method.
 import math
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import torch
-from torch.func import jacfwd, jacrev
+from torch.func import jacrev
+
+from lessons import forward_mode
 
 METHODS = ("forward", "one_vjp", "vjp_loop", "jacrev", "jacfwd")
 MIN_SIZE = 4
@@ -169,21 +172,32 @@ def _time_shape(
         "one_vjp": lambda: vjp(eye[0]),
         "vjp_loop": lambda: [vjp(v) for v in eye],
         "jacrev": lambda: jacrev(f)(x.detach()),
-        "jacfwd": lambda: jacfwd(f)(x.detach()),
+        "jacfwd": lambda: forward_mode.jacfwd(f)(x.detach()),
     }
-    best = {name: _best_time(action, repeats, deadline, clock) for name, action in actions.items()}
+    # Forward mode waits for other sessions' forward mode: the wait is not part of its time.
+    guards = {"jacfwd": forward_mode.exclusive}
+    best = {
+        name: _best_time(action, repeats, deadline, clock, guards.get(name, nullcontext))
+        for name, action in actions.items()
+    }
     return Timing(m, n, **best)
 
 
 def _best_time(
-    action: Callable[[], object], repeats: int, deadline: float, clock: Callable[[], float]
+    action: Callable[[], object],
+    repeats: int,
+    deadline: float,
+    clock: Callable[[], float],
+    guard: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> float:
-    """The shortest of up to `repeats` runs; no further run once the deadline has passed."""
+    """The shortest of up to `repeats` runs, each timed inside `guard`; no further run once
+    the deadline has passed."""
     times = []
     for _ in range(repeats):
-        began = clock()
-        action()
-        times.append(clock() - began)
+        with guard():
+            began = clock()
+            action()
+            times.append(clock() - began)
         if clock() > deadline:
             break
     return min(times)

@@ -12,13 +12,15 @@ The copyable program keeps the learner's names: a vector `a` stays `a`, a matrix
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 from torch import Tensor
-from torch.func import jacfwd, jacrev, jvp, vjp, vmap
+from torch.func import jacrev, vjp, vmap
 
+from lessons.forward_mode import jacfwd, jvp
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
-from lessons.language.expression import Script, evaluate, parse_script
+from lessons.language.expression import MESSAGE_CHARS, Script, evaluate, parse_script
 from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError, parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
@@ -26,6 +28,7 @@ from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_l
 # The function picker's option for the learner's function from the playground page.
 PLAYGROUND = "playground"
 
+Result = TypeVar("Result")
 # Names the copyable program gives its own variables: the vector x must not take one.
 _PROGRAM_GLOBALS = ("torch", "f", "y", "v", "u", "i", "j", "J", "_", "pullback", "column")
 PROGRAM_NAMES = frozenset((*_PROGRAM_GLOBALS, "jacfwd", "jacrev", "jvp", "vjp", "vmap"))
@@ -180,12 +183,12 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
     y = f(x)
     if not y.requires_grad:
         raise InputError("jacobian_constant", {})
-    rows, reverse_passes = _rows_by_backward(x, y)
-    columns, forward_passes = _columns_by_jvp(f, x.detach())
-    _, pullback = vjp(f, x.detach())
-    (batched,) = vmap(pullback)(torch.eye(y.numel()))
-    by_jacrev = jacrev(f)(x.detach())
-    by_jacfwd = jacfwd(f)(x.detach())
+    rows, reverse_passes = _by_torch("y.backward(v)", _rows_by_backward, x, y)
+    columns, forward_passes = _by_torch("jvp", _columns_by_jvp, f, x.detach())
+    _, pullback = _by_torch("vjp", vjp, f, x.detach())
+    (batched,) = _by_torch("vmap", vmap(pullback), torch.eye(y.numel()))
+    by_jacrev = _by_torch("jacrev", jacrev(f), x.detach())
+    by_jacfwd = _by_torch("jacfwd", jacfwd(f), x.detach())
     return JacobianLesson(
         x=x.detach(),
         y=y.detach(),
@@ -209,6 +212,18 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
     )
 
 
+def _by_torch(call: str, function: Callable[..., Result], *args: object) -> Result:
+    """function(*args); when torch raises, the page's message with torch's own words. Not
+    only RuntimeErrors: under vmap, mse_loss of an empty tensor divides by zero."""
+    try:
+        return function(*args)
+    except InputError:
+        raise
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"[:MESSAGE_CHARS]
+        raise InputError("jacobian_torch", {"call": call, "message": message}) from None
+
+
 def _rows_by_backward(x: Tensor, y: Tensor) -> tuple[tuple[Tensor, ...], int]:
     """Row i of J is x.grad after y.backward(eᵢ); a hook on x counts the passes."""
     passes = []
@@ -217,6 +232,8 @@ def _rows_by_backward(x: Tensor, y: Tensor) -> tuple[tuple[Tensor, ...], int]:
     for i in range(y.numel()):
         x.grad = None
         y.backward(_one_hot(i, y), retain_graph=True)
+        if x.grad is None:  # torch.norm(x, 0): its backward passes nothing to x
+            raise InputError("jacobian_grad_none", {"row": i + 1})
         rows.append(x.grad)
     hook.remove()
     return tuple(rows), len(passes)

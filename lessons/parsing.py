@@ -10,6 +10,9 @@ MAX_LENGTH = 32
 MAX_TENSOR_ENTRIES = 64
 # Names the playground keeps for itself: the module, and its URL parameters f, v and lang.
 RESERVED_NAMES = ("torch", "f", "v", "lang")
+# Link parameters Streamlit keeps for itself, in any mix of capitals: a link cannot carry them
+# and the page cannot write them (streamlit.runtime.state.query_params.EMBED_QUERY_PARAMS_KEYS).
+STREAMLIT_PARAMS = ("embed", "embed_options")
 MAX_NAME_CHARS = 32
 MAX_MAGNITUDE = 1e6
 # Longer text cannot be a valid vector of MAX_LENGTH entries; refuse it before splitting.
@@ -102,6 +105,10 @@ def check_input_name(name: str, taken: Collection[str] = ()) -> None:
     if name in RESERVED_NAMES:
         raise InputError(
             "tensor_name_reserved", {"name": name, "reserved": ", ".join(RESERVED_NAMES)}
+        )
+    if name.lower() in STREAMLIT_PARAMS:
+        raise InputError(
+            "tensor_name_streamlit", {"name": name, "reserved": ", ".join(STREAMLIT_PARAMS)}
         )
     if name in taken:
         raise InputError("tensor_name_taken", {"name": name})

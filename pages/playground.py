@@ -12,7 +12,6 @@ from ui.playground import (
     EXAMPLE_KEY,
     EXAMPLES,
     Fields,
-    code_list,
     expression_key,
     fill_example,
     graph_dot,
@@ -25,6 +24,7 @@ from ui.playground import (
     step_picker,
 )
 from ui.session import start_page
+from ui.text import code_list, message
 from ui.widgets import (
     run_lesson,
     show_closing,
@@ -49,7 +49,7 @@ st.selectbox(
 )
 if link and len(link.inputs) > MAX_INPUTS:
     extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
-    st.warning(t("playground.link_extra", limit=MAX_INPUTS, names=extra))
+    st.warning(message(t, "playground.link_extra", limit=MAX_INPUTS, names=extra))
 rows = input_rows(t)
 expression = st.text_area(
     t("playground.expression_label"),
@@ -79,10 +79,12 @@ if lesson:
     show_result(t, lesson)
 
     st.subheader(t("playground.step_graph"), divider="gray")
-    st.markdown(t("playground.graph_intro", name=lesson.result_name))
+    st.markdown(message(t, "playground.graph_intro", name=lesson.result_name))
     absent = [item.name for item in lesson.inputs if item.grad is None]
     if absent:
-        absent_note = t("playground.absent", names=code_list(absent), result=lesson.result_name)
+        absent_note = message(
+            t, "playground.absent", names=code_list(absent), result=lesson.result_name
+        )
         st.info(absent_note, icon=":material/info:")
     if lesson.steps:
         number = step_picker(t, lesson)
@@ -92,9 +94,9 @@ if lesson:
         with step_column:
             show_step(t, lesson, number)
     else:
-        st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
+        st.info(message(t, "playground.no_graph", name=lesson.result_name), icon=":material/info:")
 
-    st.subheader(t("playground.step_jacobian", name=lesson.result_name), divider="gray")
+    st.subheader(message(t, "playground.step_jacobian", name=lesson.result_name), divider="gray")
     show_jacobians(t, lesson)
 
     show_program(t, lesson.program)

@@ -35,6 +35,24 @@ def test_deployment_probes_health_and_requests_a_core_per_pod():
     assert container["ports"][0]["containerPort"] == int(exposed.group(1))
 
 
+def test_torch_gets_one_thread_in_the_image_and_in_every_pod():
+    container = resources()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    env = {variable["name"]: variable.get("value") for variable in container["env"]}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert env[variable] == "1"
+        assert re.search(rf"^\s+{variable}=1\b", dockerfile, re.MULTILINE), variable
+
+
+def test_the_image_pins_a_python_with_thread_safe_parsing():
+    """CPython gh-106905 (a spurious SystemError when threads parse at once) is fixed in 3.11.8."""
+    base = re.search(
+        r"^FROM python:(\d+)\.(\d+)\.(\d+)-slim$", (ROOT / "Dockerfile").read_text(), re.M
+    )
+    assert base, "the base image names an exact Python release"
+    assert tuple(int(part) for part in base.groups()) >= (3, 11, 8)
+
+
 def test_ingress_keeps_a_browser_on_its_pod_and_its_websocket_open():
     annotations = resources()["Ingress"]["metadata"]["annotations"]
     prefix = "nginx.ingress.kubernetes.io/"

@@ -19,7 +19,8 @@ from lessons.parsing import InputError
 from lessons.scalar import scalar_lesson
 from lessons.vjp import VectorChoice, function_at_x, vjp_lesson
 from tests.helpers import ROOT, address, keyed_codes, open_link
-from ui.widgets import escape_markdown
+from ui.session import Translator
+from ui.text import message as escaped_message
 
 LANGUAGES = ("en", "zh")
 
@@ -94,8 +95,7 @@ def test_a_link_opens_the_lesson_for_its_inputs(page, language):
 
 
 def message(language: str, code: str, **params: str) -> str:
-    escaped = {name: escape_markdown(value) for name, value in params.items()}
-    return catalog(language)[f"errors.{code}"].format(**escaped)
+    return escaped_message(Translator(language), f"errors.{code}", **params)
 
 
 def errors(at) -> list[str]:

@@ -7,7 +7,7 @@ from torch.autograd.functional import jacobian
 
 from i18n import catalog
 from tests.helpers import ROOT, code_blocks, decode, plotly_specs, texts
-from ui.widgets import escape_markdown
+from ui.text import plain
 
 CUBIC_LINK = {"f": "3*a**3-b**2", "a": "2,3", "b": "6,4", "v": "ones"}
 
@@ -80,7 +80,7 @@ def test_bad_values_in_the_link_get_the_messages_typed_values_get():
     assert [error.value for error in at.error] == [not_a_number]
     at.text_input(key="playground_value_2").set_value("3, 4")
     at.text_area(key="playground_f").set_value("x.__class__").run()
-    attribute = messages["errors.expr_attribute"].format(piece=escape_markdown("x.__class__"))
+    attribute = messages["errors.expr_attribute"].format(piece=plain("x.__class__"))
     assert [error.value for error in at.error] == [attribute]
     assert at.text_input(key="playground_value_1").value == "1, 2"
     assert url(at)["x"] == "1, 2" and url(at)["f"] == "x.__class__"

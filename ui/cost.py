@@ -10,14 +10,12 @@ from ui.session import Translator
 
 RESULT = "jacobian_cost"
 REQUESTED = "jacobian_cost_requested"
-
-
-@st.cache_resource
-def _benchmark_lock() -> threading.Lock:
-    """Shared by every session of this server process. A run keeps both cores busy for a
-    few seconds: two at once would only measure each other, and many at once would stall
-    every learner's page. So a second learner is asked to wait instead of queueing work."""
-    return threading.Lock()
+# Shared by every session of this server process. A run keeps a core busy for a few seconds:
+# two at once would only measure each other, and many at once would stall every learner's
+# page. So a second learner is asked to wait instead of queueing work. Module state on
+# purpose, outside every cache: any client can clear Streamlit's caches, which would hand
+# out a fresh, unheld lock.
+_BENCHMARK_LOCK = threading.Lock()
 
 
 def request_measurement() -> None:
@@ -31,8 +29,7 @@ def session_measurement(t: Translator) -> CostMeasurement | None:
         return st.session_state[RESULT]
     if not st.session_state.get(REQUESTED):
         return None
-    lock = _benchmark_lock()
-    if not lock.acquire(blocking=False):
+    if not _BENCHMARK_LOCK.acquire(blocking=False):
         st.warning(t("jacobian.cost_busy"), icon=":material/hourglass_top:")
         return None
     try:
@@ -41,7 +38,7 @@ def session_measurement(t: Translator) -> CostMeasurement | None:
         measurement = measure_cost(progress=lambda fraction: bar.progress(fraction, text=running))
         bar.empty()
     finally:
-        lock.release()
+        _BENCHMARK_LOCK.release()
     st.session_state[RESULT] = measurement
     return measurement
 

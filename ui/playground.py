@@ -4,7 +4,7 @@ A link carries every field: `f` the expression, one parameter per input named by
 input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `lang`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -24,6 +24,7 @@ from lessons.links import choice_from_link
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
+from ui.text import code_list, message
 from ui.widgets import show_matrix, show_torch_error
 
 PAGE = "playground"
@@ -192,10 +193,10 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
     # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
     incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
-    st.markdown(t(f"playground.{incoming}", result=result))
+    st.markdown(message(t, f"playground.{incoming}", result=result))
     st.code(_gradients(step.incoming), language="text", wrap_lines=True)
     if node.is_leaf:
-        leaf = t("playground.step_leaf", name=", ".join(node.names), result=result)
+        leaf = message(t, "playground.step_leaf", name=", ".join(node.names), result=result)
         st.success(leaf, icon=":material/check:")
         return
     for edge in (edge for edge in lesson.graph.edges if edge.source == step.node):
@@ -205,11 +206,6 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
         st.code(
             _gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text", wrap_lines=True
         )
-
-
-def code_list(names: Iterable[str]) -> str:
-    """`a`, `b`: names set as code, so that Markdown shows them as typed."""
-    return ", ".join(f"`{name}`" for name in names)
 
 
 def _gradients(gradients: tuple[object, ...]) -> str:
@@ -224,17 +220,17 @@ def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
     """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
     name = lesson.result_name
     st.code(lesson.code, language="python", wrap_lines=True)
-    st.markdown(t("playground.y_is", name=name, shape=tuple(lesson.y.shape)))
+    st.markdown(message(t, "playground.y_is", name=name, shape=tuple(lesson.y.shape)))
     st.code(str(lesson.y), language="text", wrap_lines=True)
     if not lesson.y.isfinite().all():
-        st.warning(t("playground.not_finite", name=name))
+        st.warning(message(t, "playground.not_finite", name=name))
     if lesson.backward_error is not None:
         show_torch_error(t, lesson.backward_error)
     if lesson.v is not None:
-        st.markdown(t("playground.v_used", name=name))
+        st.markdown(message(t, "playground.v_used", name=name))
         st.code(str(lesson.v), language="text", wrap_lines=True)
     elif lesson.backward_error is None:
-        st.markdown(t("playground.single", name=name))
+        st.markdown(message(t, "playground.single", name=name))
     st.markdown(t("playground.grads_heading"))
     grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
     st.code(grads, language="text", wrap_lines=True)
@@ -245,9 +241,9 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
     name = lesson.result_name
     if lesson.y.numel() > MAX_JACOBIAN_ROWS:
         count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
-        st.info(t("playground.jacobian_too_tall", name=name, count=count, limit=limit))
+        st.info(message(t, "playground.jacobian_too_tall", name=name, count=count, limit=limit))
         return
-    st.markdown(t("playground.jacobian_intro", name=name))
+    st.markdown(message(t, "playground.jacobian_intro", name=name))
     tabs = st.tabs([item.name for item in lesson.inputs])
     for number, (tab, item) in enumerate(zip(tabs, lesson.inputs, strict=True)):
         labels = EntryLabels(lesson.y_labels, item.labels)

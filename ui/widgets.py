@@ -1,6 +1,5 @@
 """Inputs and result blocks that every lesson page uses the same way."""
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,12 +15,11 @@ from lessons.program import Program
 from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
 from ui.links import fill_choice, first_link_text, refused_link_text, take_link, write_link
 from ui.session import Translator
+from ui.text import message
 
 Lesson = TypeVar("Lesson")
 
 DEFAULT_X = "1, 2, 3"
-# Characters that Markdown (and Streamlit's $…$ maths) would interpret.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def vector_input(
@@ -154,13 +152,7 @@ def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> L
 
 
 def show_input_error(t: Translator, error: InputError) -> None:
-    params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
-    st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
-
-
-def escape_markdown(text: str) -> str:
-    """Show typed text literally: st.error renders Markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    st.error(message(t, f"errors.{error.code}", **error.params), icon=":material/error:")
 
 
 def show_goal(t: Translator, page: str) -> None:
