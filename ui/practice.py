@@ -90,8 +90,9 @@ def record_check(task: str, judge: Judge, fragment: str | None = None) -> None:
     if solved:
         state.solved.add(task)
         if fragment:
-            # A fragment cannot redraw the sidebar's progress by itself: rerun both
-            # fragments, and nothing else, on the first right answer only.
+            # The box's own rerun would leave the sidebar's count behind: name both
+            # fragments, so that they rerun and the lesson does not. Only a first right
+            # answer changes the progress, so only it asks for more than the box.
             st.rerun([fragment, PROGRESS_FRAGMENT])
 
 
@@ -114,7 +115,7 @@ def show_buttons(
     if task in state.revealed:
         return
     # The hints first, one per press; once the last is read, the same place offers the answer.
-    read = state.hints.get(task, 0)
+    read = hints_read(task)
     if read < hints:
         help_column.button(
             t("exercises.hint_more_button" if read else "exercises.hint_button"),
@@ -140,8 +141,7 @@ def hints_read(task: str) -> int:
 
 
 def _read_hint(task: str) -> None:
-    state = work()
-    state.hints[task] = state.hints.get(task, 0) + 1
+    work().hints[task] = hints_read(task) + 1
 
 
 def show_progress(t: Callable[..., str]) -> None:
