@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import re
 
 import pytest
 import torch
@@ -17,11 +18,15 @@ from lessons.practice.exercises import (
     KINDS,
     answer,
     judge,
+    parse_entries,
+    parse_number,
     parse_shape,
     program,
     shown_answer,
 )
 from tests.test_properties import any_text, result_or_readable_error
+from ui.exercises import HINT_STEPS, MARKS, verdict_message
+from ui.session import Translator
 
 ALL = [exercise for exercises in EXERCISES.values() for exercise in exercises]
 BY_KEY = {exercise.key: exercise for exercise in ALL}
@@ -39,7 +44,7 @@ INDEPENDENT = {
     "scalar_two_dot": 4 * torch.tensor([1.0, -2.0, 3.0]),
     "scalar_mean": torch.full((4,), 1 / 4),
     "scalar_grad_shape": (2, 3),
-    "nonscalar_vector_backward": "raises",
+    "nonscalar_vector_backward": "raises",  # y = (x * x).sum(dim=1) keeps 3 entries
     "nonscalar_one_entry": torch.tensor([6.0]),
     "nonscalar_ones_like": 3 * X123**2,
     "nonscalar_jacobian_shape": tuple(A2x3.shape),
@@ -47,16 +52,16 @@ INDEPENDENT = {
     "vjp_weights": torch.tensor([1.0, 0.5, -1.0]) @ jacobian(lambda x: x * x, X123),
     "vjp_linear": torch.tensor([2.0, 1.0]) @ A2x3,
     "vjp_softmax_ones": torch.zeros(3),
-    "accumulate_two_calls": 2 * 4 * X123,
+    "accumulate_two_calls": 3 * 4 * torch.tensor([1.0, -2.0, 0.5]),
     "accumulate_after_zero": 2 * torch.tensor([1.0, -1.0]),
-    "accumulate_second_backward": "raises",
-    "accumulate_sum_twice": torch.ones(2) + torch.ones(2),
-    "jacobian_passes": 2,
+    "accumulate_second_backward": "raises",  # x * 3 saves the 3 for its backward
+    "accumulate_two_losses": 2 * torch.tensor([1.0, -2.0]) + 3,
+    "jacobian_passes": 5,
     "jacobian_jacrev_shape": (2, 4),
     "jacobian_vjp_row": jacobian(_cumsum_of_squares, X123)[2],
     "jacobian_jvp_column": jacobian(_cumsum_of_squares, X123)[:, 0],
-    "graph_detach": X123 * X123,
-    "graph_nonleaf_grad": "none",
+    "graph_detach": 2 * torch.tensor([1.0, -1.0, 2.0]) ** 3,
+    "graph_moved_leaf": "none",
     "graph_retain_graph": 2 * 2 * X123,
     "gradcheck_central": 3 * 2.0**2 + 0.1**2,
     "gradcheck_error": 0.1**2,
@@ -95,14 +100,15 @@ def test_the_program_shown_prints_the_answer(exercise):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_exercise_has_its_question_hint_and_options_in_the_catalog(language):
+def test_every_exercise_has_its_question_hints_explanation_and_options_in_the_catalog(language):
     messages = catalog(language)
     for page, exercises in EXERCISES.items():
         for exercise in exercises:
             assert exercise.key.startswith(f"{page}_") and exercise.kind in KINDS
-            assert (
-                messages[f"exercises.{exercise.key}"] and messages[f"exercises.{exercise.key}_hint"]
-            )
+            steps = [f"exercises.{exercise.key}_{step}" for step in (*HINT_STEPS, "why")]
+            assert messages[f"exercises.{exercise.key}"] and all(messages[key] for key in steps)
+            # Three different texts: the nudge is not the rule, nor the rule the explanation.
+            assert len({messages[key] for key in steps}) == len(steps)
             assert (exercise.kind == "choice") == bool(exercise.options)
             assert all(f"exercises.option_{option}" in messages for option in exercise.options)
             if exercise.options:
@@ -126,13 +132,12 @@ def test_the_right_answer_is_right_and_a_wrong_one_wrong(exercise):
         assert not judge(exercise, other).correct
     elif exercise.kind == "shape":
         wrong = judge(exercise, ", ".join(str(size + 1) for size in answer(exercise)))
-        assert not wrong.correct and wrong.difference == (1,) * len(answer(exercise))
+        assert not wrong.correct and wrong.entries == (False,) * len(answer(exercise))
     else:
         expected = torch.as_tensor(answer(exercise), dtype=torch.float64).flatten()
         typed = ", ".join(str(entry + 0.5) for entry in expected.tolist())
         wrong = judge(exercise, typed)
-        assert not wrong.correct
-        torch.testing.assert_close(wrong.difference, torch.full_like(expected, 0.5))
+        assert not wrong.correct and wrong.entries == (False,) * expected.numel()
 
 
 def test_near_misses_fall_on_the_right_side_of_the_tolerance():
@@ -145,21 +150,115 @@ def test_near_misses_fall_on_the_right_side_of_the_tolerance():
     grad = BY_KEY["scalar_two_dot"]  # 4, -8, 12
     assert judge(grad, "4.00005, -8, 12").correct
     assert not judge(grad, "4.01, -8, 12").correct
-    # One entry off is enough to be wrong, and the difference says which.
+    # One entry off is enough to be wrong, and the verdict says which.
     verdict = judge(grad, "4, -8, 13")
-    assert not verdict.correct and verdict.difference.tolist() == [0.0, 0.0, 1.0]
+    assert not verdict.correct and verdict.entries == (True, True, False)
 
 
 def test_a_wrong_number_of_entries_is_reported_not_guessed():
     verdict = judge(BY_KEY["scalar_two_dot"], "4, -8")
-    assert not verdict.correct and verdict.sizes == (2, 3) and verdict.difference is None
+    assert not verdict.correct and verdict.expects_more is True and verdict.entries == ()
+    verdict = judge(BY_KEY["scalar_two_dot"], "4, -8, 12, 0")
+    assert not verdict.correct and verdict.expects_more is False
     verdict = judge(BY_KEY["scalar_grad_shape"], "6")
-    assert not verdict.correct and verdict.sizes == (1, 2)
+    assert not verdict.correct and verdict.expects_more is True
 
 
-@pytest.mark.parametrize("text", ["2, 3", "(2, 3)", "[2 3]", "2 * 3", "2 \u00d7 3", "(2,3)"])
+# --- a wrong answer is never told a number it could subtract ----------------------------
+
+NUMBER = re.compile(r"[-+\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+TEXT_KINDS = [exercise for exercise in ALL if exercise.kind != "choice"]
+
+
+def expected_entries(exercise) -> list[float]:
+    return torch.as_tensor(answer(exercise), dtype=torch.float64).flatten().tolist()
+
+
+def wrong_answers(exercise) -> list[list[float]]:
+    """Off by one in each single entry, all entries off, and (but for a number, which must
+    be one) one entry more and one entry fewer."""
+    right = expected_entries(exercise)
+    answers = [[v + (i == j) for j, v in enumerate(right)] for i in range(len(right))]
+    answers.append([v + 1 for v in right])
+    if exercise.kind != "number":
+        answers += [[*right, 1.0], right[:-1]] if len(right) > 1 else [[*right, 1.0]]
+    return answers
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("exercise", TEXT_KINDS, ids=lambda exercise: exercise.key)
+def test_no_number_in_a_wrong_verdict_is_an_entry_of_the_answer_or_the_difference(
+    exercise, language
+):
+    t = Translator(language)
+    right = expected_entries(exercise)
+    for typed in wrong_answers(exercise):
+        verdict = judge(exercise, ", ".join(f"{entry:g}" for entry in typed))
+        assert not verdict.correct
+        message = verdict_message(t, exercise, verdict)
+        shown = {abs(float(n.replace("\u2212", "-"))) for n in NUMBER.findall(message)}
+        differences = [a - b for a, b in zip(typed, right, strict=False)]
+        assert not shown & {abs(value) for value in right + differences}, message
+        # Where the counts agree, the verdict marks exactly the entries typed wrong.
+        if len(typed) == len(right):
+            flags = tuple(a == b for a, b in zip(typed, right, strict=True))
+            assert verdict.entries == flags
+            marks = " ".join(MARKS[ok] for ok in flags)
+            assert exercise.kind == "number" or message.endswith(marks)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wrong_count_says_more_or_fewer_without_counting(language):
+    t, grad, shape = Translator(language), BY_KEY["scalar_two_dot"], BY_KEY["scalar_grad_shape"]
+    assert verdict_message(t, grad, judge(grad, "4")) == t("exercises.more_entries")
+    assert verdict_message(t, grad, judge(grad, "4, -8, 12, 1")) == t("exercises.fewer_entries")
+    assert verdict_message(t, shape, judge(shape, "6")) == t("exercises.more_dimensions")
+    assert verdict_message(t, shape, judge(shape, "2, 3, 1")) == t("exercises.fewer_dimensions")
+    marks = f"{MARKS[True]} {MARKS[False]}"
+    assert verdict_message(t, shape, judge(shape, "2x4")) == t("exercises.wrong_sizes", marks=marks)
+
+
+# --- readings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2, 3",
+        "(2, 3)",
+        "[2 3]",
+        "2 * 3",
+        "2 \u00d7 3",
+        "(2,3)",
+        "2x3",
+        "2X3",
+        "2 x 3",
+        "(2\u00d73)",
+    ],
+)
 def test_shapes_read_as_people_write_them(text):
     assert parse_shape(text) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [("1/4", (0.25,)), ("-3/2", (-1.5,)), ("1 / 4, 1/2", (0.25, 0.5)), ("[1/4, 2]", (0.25, 2.0))],
+)
+def test_a_simple_fraction_is_one_entry(text, values):
+    assert parse_entries(text) == values
+
+
+def test_fractions_answer_number_and_vector_exercises():
+    assert parse_number("1/4") == 0.25
+    assert judge(BY_KEY["scalar_mean"], "1/4, 1/4, 1/4, 1/4").correct
+
+
+@pytest.mark.parametrize("text", ["[1, 2", "1, 2]", "(1, 2]", "((2, 3)", "2, 3)", "[1, (2], 3)"])
+def test_unbalanced_brackets_are_refused_not_guessed(text):
+    for read in (parse_entries, parse_shape):
+        with pytest.raises(InputError) as raised:
+            read(text)
+        assert raised.value.code == "unbalanced_brackets"
 
 
 def test_a_one_dimensional_shape_may_keep_its_comma():
@@ -176,6 +275,10 @@ def test_a_one_dimensional_shape_may_keep_its_comma():
         ("gradcheck_central", "", "empty"),
         ("scalar_two_dot", "4, nan, 12", "not_finite"),
         ("scalar_two_dot", "\uff14", "non_ascii_digit"),
+        ("scalar_two_dot", "1/0, 2, 3", "not_finite"),
+        ("scalar_two_dot", "1/2/3, 2, 3", "not_a_number"),
+        ("gradcheck_central", "[12.01", "unbalanced_brackets"),
+        ("scalar_grad_shape", "six", "not_a_number"),
     ],
 )
 def test_unreadable_answers_raise_the_parsers_errors(exercise, text, code):
@@ -185,8 +288,6 @@ def test_unreadable_answers_raise_the_parsers_errors(exercise, text, code):
 
 
 # --- generated answers ---------------------------------------------------------------------
-
-TEXT_KINDS = [exercise for exercise in ALL if exercise.kind != "choice"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
-import torch
 
 from lessons.practice.exercises import (
     ABSOLUTE_TOLERANCE,
@@ -16,9 +15,24 @@ from lessons.practice.exercises import (
     program,
     shown_answer,
 )
-from ui.practice import Checked, Judge, answer_key, checked_answer, show_buttons, work
+from ui.practice import (
+    Checked,
+    Judge,
+    answer_key,
+    checked_answer,
+    fragment_key,
+    hints_read,
+    show_buttons,
+    show_in_fragment,
+    work,
+)
 from ui.session import Translator
 from ui.widgets import run_lesson
+
+# A nudge (what to look at), then the rule; the answer only after both.
+HINT_STEPS = ("nudge", "rule")
+# One mark per typed entry in a wrong answer's verdict; the messages name them.
+MARKS = {True: "✓", False: "✗"}
 
 
 def show_exercises(t: Translator, page: str) -> None:
@@ -28,7 +42,7 @@ def show_exercises(t: Translator, page: str) -> None:
     )
     for number, exercise in enumerate(EXERCISES[page], start=1):
         with st.container(border=True, key=f"{exercise.key}_box"):
-            _show_exercise(t, exercise, number)
+            show_in_fragment(exercise.key, _show_exercise, t, exercise, number)
 
 
 def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
@@ -53,8 +67,10 @@ def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
         task,
         partial(judge, exercise),
         partial(_show_verdict, t, exercise),
-        hint=t(f"exercises.{task}_hint"),
+        hint=tuple(t(f"exercises.{task}_{step}") for step in HINT_STEPS),
         reveal=partial(_show_answer, t, exercise),
+        explain=t(f"exercises.{task}_why"),
+        fragment=fragment_key(task),
     )
 
 
@@ -63,22 +79,29 @@ def show_attempt(
     task: str,
     judge: Judge,
     show_verdict: Callable[[Checked], None],
-    hint: str,
+    hint: str | tuple[str, ...],
     reveal: Callable[[], None],
+    explain: str | None = None,
+    fragment: str | None = None,
 ) -> None:
     """The check, hint and answer buttons, then what they asked for: the verdict on the
-    answer last checked (or why it cannot be read), the hint, the answer."""
-    show_buttons(t, task, judge)
+    answer last checked (or why it cannot be read), the hints read so far, the answer, and
+    after a right answer (or the answer shown) the explanation, folded until opened.
+    `hint` is one hint or several in order; `fragment` as for `show_buttons`."""
+    hints = (hint,) if isinstance(hint, str) else hint
+    show_buttons(t, task, judge, len(hints), fragment)
     typed = checked_answer(task)
-    if typed is not None:
-        verdict = run_lesson(t, judge, typed)
-        if verdict:
-            show_verdict(verdict)
-    state = work()
-    if task in state.hints:
-        st.info(hint, icon=":material/lightbulb:")
-    if task in state.revealed:
+    verdict = run_lesson(t, judge, typed) if typed is not None else None
+    if verdict:
+        show_verdict(verdict)
+    for text in hints[: hints_read(task)]:
+        st.info(text, icon=":material/lightbulb:")
+    revealed = task in work().revealed
+    if revealed:
         reveal()
+    if explain and (revealed or (verdict and verdict.correct)):
+        with st.expander(t("exercises.why_title"), icon=":material/psychology:"):
+            st.markdown(explain)
 
 
 def _show_answer(t: Translator, exercise: Exercise) -> None:
@@ -87,29 +110,26 @@ def _show_answer(t: Translator, exercise: Exercise) -> None:
 
 
 def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:
-    if exercise.kind == "choice":
-        if verdict.correct:
-            st.success(t("exercises.right_exact"), icon=":material/check:")
-        else:
-            st.warning(t("exercises.wrong_choice"), icon=":material/close:")
-        return
-    if verdict.sizes:
-        typed, expected = verdict.sizes
-        st.warning(t(f"exercises.wrong_sizes_{exercise.kind}", typed=typed, expected=expected))
-        return
-    difference = verdict.difference
-    if verdict.correct and exercise.kind == "shape":
-        st.success(t("exercises.right_exact"), icon=":material/check:")
-        return
+    # Text and an icon in every case: the colour of the box is never the only signal.
     if verdict.correct:
-        largest = torch.as_tensor(difference).abs().max().item()
-        st.success(t("exercises.right", diff=f"{largest:.3g}"), icon=":material/check:")
-        return
-    st.warning(t("exercises.wrong"), icon=":material/close:")
-    if exercise.kind == "number":
-        st.code(f"{difference.item():.6g}", language="text", wrap_lines=True)
-    elif exercise.kind == "shape":
-        st.code(str(difference), language="text", wrap_lines=True)
+        st.success(verdict_message(t, exercise, verdict), icon=":material/check:")
     else:
-        # Shown in float32, as torch prints the answers themselves.
-        st.code(str(torch.as_tensor(difference).float()), language="text", wrap_lines=True)
+        st.warning(verdict_message(t, exercise, verdict), icon=":material/close:")
+
+
+def verdict_message(t: Translator, exercise: Exercise, verdict: Verdict) -> str:
+    """What the verdict says. A wrong answer hears where it is wrong (which entries, or more
+    or fewer of them), never a number that comes from torch's answer."""
+    if verdict.correct:
+        if exercise.kind in ("vector", "number"):
+            return t("exercises.right", diff=f"{verdict.largest_error:.3g}")
+        return t("exercises.right_exact")
+    if exercise.kind == "choice":
+        return t("exercises.wrong_choice")
+    if verdict.expects_more is not None:
+        unit = "dimensions" if exercise.kind == "shape" else "entries"
+        return t(f"exercises.{'more' if verdict.expects_more else 'fewer'}_{unit}")
+    if exercise.kind == "number":
+        return t("exercises.wrong_number")
+    marks = " ".join(MARKS[right] for right in verdict.entries)
+    return t(f"exercises.wrong_{'sizes' if exercise.kind == 'shape' else 'entries'}", marks=marks)

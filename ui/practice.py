@@ -5,6 +5,11 @@ solved) lives in one `Work` object in session state, so it survives page and lan
 switches and one reset clears it. Presses are recorded by on_click callbacks: they run
 before the script, so the press survives the deep-link guard's rerun and the sidebar,
 drawn first, already counts a task solved by this very press.
+
+A task's box may run as a fragment (`show_in_fragment`): then typing and pressing rerun
+that box alone. The sidebar's progress is a fragment of its own, so that the one press
+that changes it, a task's first right answer, reruns the box and the progress together
+(`st.rerun` with both fragment keys, from the press's callback), never the lesson.
 """
 
 from collections.abc import Callable
@@ -20,6 +25,7 @@ from ui.navigation import LESSONS, PRACTICE
 
 WORK_KEY = "practice_work"
 RESET_KEY = "practice_reset"
+PROGRESS_FRAGMENT = "practice_progress"
 
 # Task keys per page, each page-prefixed; widget keys are built from them.
 TASKS: dict[str, tuple[str, ...]] = {
@@ -33,7 +39,7 @@ class Work:
     solved: set[str] = field(default_factory=set)
     checked: dict[str, str] = field(default_factory=dict)  # task -> the answer last checked
     attempts: dict[str, int] = field(default_factory=dict)  # task -> number of checks
-    hints: set[str] = field(default_factory=set)
+    hints: dict[str, int] = field(default_factory=dict)  # task -> number of hints read
     revealed: set[str] = field(default_factory=set)
 
 
@@ -43,6 +49,16 @@ def work() -> Work:
 
 def answer_key(task: str) -> str:
     return f"{task}_answer"
+
+
+def fragment_key(task: str) -> str:
+    return f"{task}_fragment"
+
+
+def show_in_fragment(task: str, draw: Callable[..., None], *args: object) -> None:
+    """Draw a task's box as a fragment: its widgets rerun the box, not the page around it.
+    A box drawn so must pass `fragment_key(task)` to `show_buttons`."""
+    st.fragment(draw, key=fragment_key(task))(*args)
 
 
 def checked_answer(task: str) -> str | None:
@@ -59,7 +75,7 @@ class Checked(Protocol):
 Judge = Callable[[str], Checked]
 
 
-def record_check(task: str, judge: Judge) -> None:
+def record_check(task: str, judge: Judge, fragment: str | None = None) -> None:
     """on_click of a check button: remember the answer and whether it solved the task."""
     typed = st.session_state.get(answer_key(task))
     if typed is None:
@@ -68,14 +84,23 @@ def record_check(task: str, judge: Judge) -> None:
     state.checked[task] = typed
     state.attempts[task] = state.attempts.get(task, 0) + 1
     try:
-        if judge(typed).correct:
-            state.solved.add(task)
+        solved = judge(typed).correct and task not in state.solved
     except InputError:
-        pass  # the page shows the message when it draws the verdict
+        return  # the page shows the message when it draws the verdict
+    if solved:
+        state.solved.add(task)
+        if fragment:
+            # The box's own rerun would leave the sidebar's count behind: name both
+            # fragments, so that they rerun and the lesson does not. Only a first right
+            # answer changes the progress, so only it asks for more than the box.
+            st.rerun([fragment, PROGRESS_FRAGMENT])
 
 
-def show_buttons(t: Callable[..., str], task: str, judge: Judge) -> None:
-    """Check, then one hint, and only after the hint the answer."""
+def show_buttons(
+    t: Callable[..., str], task: str, judge: Judge, hints: int = 1, fragment: str | None = None
+) -> None:
+    """Check, then the hints one at a time, and only after the last hint the answer.
+    `fragment` is the key of the fragment the box runs in, if it runs in one."""
     state = work()
     check_column, help_column = st.columns(2)
     check_column.button(
@@ -83,25 +108,49 @@ def show_buttons(t: Callable[..., str], task: str, judge: Judge) -> None:
         key=f"{task}_check",
         icon=":material/done:",
         on_click=record_check,
-        args=(task, judge),
+        args=(task, judge, fragment),
         disabled=st.session_state.get(answer_key(task)) is None,
         width="stretch",
     )
-    if task not in state.revealed:
-        # One hint first; once it is read, the same place offers the answer.
-        hinted = task in state.hints
+    if task in state.revealed:
+        return
+    # The hints first, one per press; once the last is read, the same place offers the answer.
+    read = hints_read(task)
+    if read < hints:
         help_column.button(
-            t("exercises.reveal_button" if hinted else "exercises.hint_button"),
-            key=f"{task}_{'reveal' if hinted else 'hint'}",
-            icon=":material/visibility:" if hinted else ":material/lightbulb:",
-            on_click=(state.revealed if hinted else state.hints).add,
+            t("exercises.hint_more_button" if read else "exercises.hint_button"),
+            key=f"{task}_hint_{read + 1}" if read else f"{task}_hint",
+            icon=":material/lightbulb:",
+            on_click=_read_hint,
+            args=(task,),
+            width="stretch",
+        )
+    else:
+        help_column.button(
+            t("exercises.reveal_button"),
+            key=f"{task}_reveal",
+            icon=":material/visibility:",
+            on_click=state.revealed.add,
             args=(task,),
             width="stretch",
         )
 
 
+def hints_read(task: str) -> int:
+    return work().hints.get(task, 0)
+
+
+def _read_hint(task: str) -> None:
+    work().hints[task] = hints_read(task) + 1
+
+
 def show_progress(t: Callable[..., str]) -> None:
-    """Done / total for every page in the navigation that has tasks, and a reset."""
+    """Done / total for every page in the navigation that has tasks, and a reset; a
+    fragment, so that a first right answer can redraw it without the page."""
+    st.fragment(_draw_progress, key=PROGRESS_FRAGMENT)(t)
+
+
+def _draw_progress(t: Callable[..., str]) -> None:
     pages = [page.name for page in (*LESSONS, *PRACTICE) if page.name in TASKS]
     solved = work().solved
     with st.sidebar:
@@ -120,3 +169,5 @@ def _reset() -> None:
     for tasks in TASKS.values():
         for task in tasks:
             st.session_state.pop(answer_key(task), None)
+    # The button sits in the progress fragment; a reset clears every box on the page too.
+    st.rerun(scope="app")

@@ -9,6 +9,7 @@ the code that computed the answer; nothing about the answer is stored anywhere e
 import ast
 import functools
 import inspect
+import re
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -25,8 +26,11 @@ from lessons.parsing import InputError, parse_vector
 ABSOLUTE_TOLERANCE = 1e-4
 RELATIVE_TOLERANCE = 1e-4
 KINDS = ("vector", "shape", "number", "choice")
-# Shapes read as the app writes them: 2, 3 or (2, 3), or with a multiplication sign.
-_TIMES = str.maketrans({"\u00d7": ",", "*": ","})
+# A shape may be written 2x3 or 2 * 3 (or with the multiplication sign): a times sign
+# between two sizes separates them.
+_TIMES = re.compile(r"(?<=\d)\s*[xX\u00d7*]\s*(?=\d)")
+# A simple fraction such as 1/4 or -3/2 is one entry of a number or vector answer.
+_FRACTION = re.compile(r"(?<![\w./])([+-]?\d+(?:\.\d*)?)\s*/\s*(\d+(?:\.\d*)?)(?![\w./])", re.ASCII)
 
 Answer = Tensor | tuple[int, ...] | float | str
 
@@ -46,11 +50,16 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What the learner is told. A wrong answer learns only where it is wrong, never a
+    number computed from torch's answer (a difference, a size), which would give it away."""
+
     correct: bool
-    # typed minus torch's, entry by entry (vector, number, shape), when the sizes agree
-    difference: Tensor | tuple[int, ...] | None = None
-    # (typed, expected) number of entries, when they differ
-    sizes: tuple[int, int] | None = None
+    # one flag per typed entry (or size), in order, when the counts agree: True if right
+    entries: tuple[bool, ...] = ()
+    # when the counts differ: True if torch's answer has more entries (or dimensions)
+    expects_more: bool | None = None
+    # the largest |typed - torch| of a right number or vector, to show how close it came
+    largest_error: float = 0.0
 
 
 # --- the exercises, one function each; the body is the program the learner reads ---------
@@ -78,8 +87,8 @@ def scalar_grad_shape() -> tuple[int, ...]:
 
 
 def nonscalar_vector_backward() -> str:
-    x = torch.tensor([1.0, 2.0], requires_grad=True)
-    y = x * x
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    y = (x * x).sum(dim=1)
     outcome = "no_error"
     try:
         y.backward()
@@ -140,8 +149,8 @@ def vjp_softmax_ones() -> Tensor:
 
 
 def accumulate_two_calls() -> Tensor:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    for _ in range(2):
+    x = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    for _ in range(3):
         y = 2 * torch.dot(x, x)
         y.backward()
     return x.grad
@@ -158,7 +167,7 @@ def accumulate_after_zero() -> Tensor:
 
 def accumulate_second_backward() -> str:
     x = torch.tensor([1.0, 2.0], requires_grad=True)
-    y = 2 * torch.dot(x, x)
+    y = (x * 3).sum()
     y.backward()
     try:
         y.backward()
@@ -168,17 +177,16 @@ def accumulate_second_backward() -> str:
     return outcome
 
 
-def accumulate_sum_twice() -> Tensor:
-    x = torch.tensor([1.0, 2.0], requires_grad=True)
-    y = x.sum()
-    y.backward()
-    y.backward()
+def accumulate_two_losses() -> Tensor:
+    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (3 * x).sum().backward()
     return x.grad
 
 
 def jacobian_passes() -> int:
-    A = torch.tensor([[1.0, 2.0, 0.0, 1.0], [0.0, -1.0, 3.0, 2.0]])
-    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    A = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 2.0], [1.0, 1.0], [0.0, 2.0]])
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = A @ x
     passes = 0
     for i in range(y.numel()):
@@ -212,18 +220,17 @@ def jacobian_jvp_column() -> Tensor:
 
 
 def graph_detach() -> Tensor:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = torch.tensor([1.0, -1.0, 2.0], requires_grad=True)
     y = x * x
-    z = y.detach() * x
+    z = y.detach() * y
     z.sum().backward()
     return x.grad
 
 
-def graph_nonleaf_grad() -> str:
-    x = torch.tensor([1.0, 2.0], requires_grad=True)
-    y = x * 2
-    (y * y).sum().backward()
-    return "none" if y.grad is None else "tensor"
+def graph_moved_leaf() -> str:
+    x = torch.tensor([1.0, 2.0], requires_grad=True).to(torch.float64)
+    (x * x).sum().backward()
+    return "none" if x.grad is None else "tensor"
 
 
 def graph_retain_graph() -> Tensor:
@@ -285,7 +292,7 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(accumulate_two_calls, "vector"),
         Exercise(accumulate_after_zero, "vector"),
         Exercise(accumulate_second_backward, "choice", _OUTCOMES),
-        Exercise(accumulate_sum_twice, "vector"),
+        Exercise(accumulate_two_losses, "vector"),
     ),
     # Pages built on other branches: the lead wires show_exercises into them.
     "jacobian": (
@@ -296,7 +303,7 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
     ),
     "graph": (
         Exercise(graph_detach, "vector"),
-        Exercise(graph_nonleaf_grad, "choice", ("none", "tensor")),
+        Exercise(graph_moved_leaf, "choice", ("none", "tensor")),
         Exercise(graph_retain_graph, "vector"),
     ),
     "gradcheck": (
@@ -347,39 +354,54 @@ def judge(exercise: Exercise, typed: str) -> Verdict:
         case "number":
             return _compare_numbers(torch.tensor([parse_number(typed)]), torch.tensor([expected]))
         case "vector":
-            return _compare_numbers(torch.tensor(parse_vector(typed)), expected.flatten())
+            return _compare_numbers(torch.tensor(parse_entries(typed)), expected.flatten())
     raise ValueError(f"unknown kind {exercise.kind!r}")
+
+
+def parse_entries(text: str) -> tuple[float, ...]:
+    """The entries of a vector answer; an entry may be a simple fraction such as 1/4.
+    Brackets are held to parse_vector's one rule."""
+    return parse_vector(_FRACTION.sub(_fraction_value, text))
 
 
 def parse_number(text: str) -> float:
     """One number; every entry is read first, so that `1, two` is told what `two` is."""
-    values = parse_vector(text)
+    values = parse_entries(text)
     if len(values) != 1:
         raise InputError("one_number", {"count": len(values)})
     return values[0]
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """`2, 3`, `(2, 3)`, `(3,)` or `2 * 3`: sizes are whole numbers, 0 or more."""
-    sizes = parse_vector(text.translate(_TIMES))
+    """`2, 3`, `(2, 3)`, `(3,)`, `2x3` or `2 * 3`: sizes are whole numbers, 0 or more."""
+    sizes = parse_vector(_TIMES.sub(",", text))
     for size in sizes:
         if size < 0 or size != int(size):
             raise InputError("not_a_size", {"entry": f"{size:g}"})
     return tuple(int(size) for size in sizes)
 
 
+def _fraction_value(match: re.Match[str]) -> str:
+    numerator, denominator = float(match[1]), float(match[2])
+    if denominator == 0:
+        raise InputError("not_finite", {"entry": match[0]})
+    return repr(numerator / denominator)
+
+
 def _compare_shape(typed: tuple[int, ...], expected: tuple[int, ...]) -> Verdict:
     if len(typed) != len(expected):
-        return Verdict(False, sizes=(len(typed), len(expected)))
-    difference = tuple(a - b for a, b in zip(typed, expected, strict=True))
-    return Verdict(typed == expected, difference=difference)
+        return Verdict(False, expects_more=len(expected) > len(typed))
+    entries = tuple(a == b for a, b in zip(typed, expected, strict=True))
+    return Verdict(all(entries), entries=entries)
 
 
 def _compare_numbers(typed: Tensor, expected: Tensor) -> Verdict:
     if typed.numel() != expected.numel():
-        return Verdict(False, sizes=(typed.numel(), expected.numel()))
+        return Verdict(False, expects_more=expected.numel() > typed.numel())
     # float64: the typed digits are compared as typed, not rounded to float32 first.
-    typed, expected = typed.double(), expected.double()
-    difference = typed - expected
-    limit = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * expected.abs()
-    return Verdict(bool((difference.abs() <= limit).all()), difference=difference)
+    error = (typed.double() - expected.double()).abs()
+    right = error <= ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * expected.double().abs()
+    entries = tuple(right.tolist())
+    if not all(entries):
+        return Verdict(False, entries=entries)
+    return Verdict(True, entries=entries, largest_error=error.max().item())
