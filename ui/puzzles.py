@@ -24,7 +24,7 @@ from lessons.practice.puzzles import (
     puzzle_number,
 )
 from ui.exercises import show_attempt
-from ui.practice import answer_key, work
+from ui.practice import answer_key, fragment_key, show_in_fragment, work
 from ui.session import Translator
 from ui.widgets import run_lesson, show_matrix
 
@@ -67,9 +67,13 @@ def judge_attempt(puzzle: Puzzle, typed: str) -> Judgement:
     return judge_answer(puzzle, typed, seed)
 
 
-@st.fragment
 def show_answer_box(t: Translator, puzzle: Puzzle) -> None:
-    """The answer, its buttons and its verdict: a Check reruns this box, not the page."""
+    """The answer, its buttons and its verdict: a Check reruns this box (and, on a first
+    right answer, the progress), not the page."""
+    show_in_fragment(puzzle.key, _answer_box, t, puzzle)
+
+
+def _answer_box(t: Translator, puzzle: Puzzle) -> None:
     st.text_input(t("puzzles.answer_label"), key=answer_key(puzzle.key), persist_state="session")
     show_attempt(
         t,
@@ -78,6 +82,7 @@ def show_answer_box(t: Translator, puzzle: Puzzle) -> None:
         partial(show_judgement, t, puzzle),
         hint=t(f"puzzles.{puzzle.name}_hint"),
         reveal=partial(show_reference, t, puzzle),
+        fragment=fragment_key(puzzle.key),
     )
 
 
