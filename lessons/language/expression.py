@@ -68,8 +68,46 @@ ALLOWED_METHODS += ("clone",)
 ALLOWED_ATTRIBUTES = ("T", "mT", "values")
 ALLOWED_KEYWORDS = ("dim", "keepdim", "p", "min", "max", "exponent", "reduction")
 ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "end_dim")
+ALLOWED_KEYWORDS += ("tensor", "mat2", "vec", "vec2", "diagonal")
 # The only strings the language takes: a loss's reduction.
 KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
+
+# The parameters each function or method takes by position, in order; a method's tensor is
+# its first, `input`. Each positional argument is bound to its name and held to
+# ALLOWED_KEYWORDS like a keyword, so that no parameter outside it (`out`, `dtype`,
+# `_stacklevel`, `size_average`) is reached by position either: torch.norm's fifth
+# positional parameter is `out`. More arguments than listed are refused. SIZES takes any
+# number of whole numbers or tuples of them, as in `x.reshape(2, 3)`. A new function
+# needs its entry here (tests check that every allowed name has one).
+SIZES = "*sizes"
+_INPUT = ("input",)
+_REDUCE = ("input", "dim", "keepdim")
+_PAIR = ("input", "other")
+_LOSS = ("input", "target")
+POSITIONAL_PARAMETERS = MappingProxyType(
+    {
+        **dict.fromkeys((*_ELEMENTWISE, "tanh", "sigmoid", "relu", "t", "trace"), _INPUT),
+        **dict.fromkeys(("maximum", "minimum", "matmul"), _PAIR),
+        # torch.max(x, 1) is (input, dim), torch.max(x, W) is (input, other): both allowed.
+        **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), _REDUCE),
+        **dict.fromkeys(
+            ("cumsum", "softmax", "log_softmax", "squeeze", "unsqueeze"), ("input", "dim")
+        ),
+        **dict.fromkeys(("mse_loss", "l1_loss", "binary_cross_entropy_with_logits"), _LOSS),
+        **dict.fromkeys(("reshape", "view", "permute", "expand", "repeat"), ("input", SIZES)),
+        **dict.fromkeys(("detach", "clone"), _INPUT),
+        "pow": ("input", "exponent"),
+        "clamp": ("input", "min", "max"),
+        "norm": ("input", "p", "dim", "keepdim"),
+        "dot": ("input", "tensor"),
+        "mm": ("input", "mat2"),
+        "mv": ("input", "vec"),
+        "outer": ("input", "vec2"),
+        "transpose": ("input", "dim0", "dim1"),
+        "diag": ("input", "diagonal"),
+        "flatten": ("input", "start_dim", "end_dim"),
+    }
+)
 
 # Upper bounds on the entries of a result, from its tensor arguments alone, so that most
 # operations need no meta run (torch's meta kernels are Python, about a millisecond each).
@@ -308,6 +346,36 @@ def _checked_number(node: ast.AST, value: object) -> Number:
     return value
 
 
+def _bind_positional(node: ast.Call) -> tuple[str, ...]:
+    """The parameter names an allowed call's positional arguments bind to, each one held to
+    ALLOWED_KEYWORDS as a keyword would be; too many arguments are refused."""
+    name = node.func.attr
+    parameters = POSITIONAL_PARAMETERS[name]
+    count = len(node.args) + _is_method_call(node)
+    if SIZES in parameters:
+        start = parameters.index(SIZES)
+        bound = parameters[:start] + (SIZES,) * max(count - start, 0)
+    else:
+        bound = parameters[:count]
+    if len(bound) < count:
+        raise InputError(
+            "expr_positional",
+            {
+                "piece": _piece(node),
+                "name": name,
+                "count": count,
+                "limit": len(parameters),
+                "parameters": ", ".join(parameters),
+            },
+        )
+    for parameter in bound:
+        if parameter != SIZES and parameter not in ALLOWED_KEYWORDS:
+            raise InputError(
+                "expr_keyword", {"piece": parameter, "keywords": ", ".join(ALLOWED_KEYWORDS)}
+            )
+    return bound
+
+
 class _Checker:
     """Refuses, before anything runs, every construct outside the language."""
 
@@ -357,6 +425,7 @@ class _Checker:
             self.expression(node.func.value)
         else:
             _torch_function(node.func)
+        _bind_positional(node)
         for argument in node.args:
             self._argument(argument)
         for keyword in node.keywords:
