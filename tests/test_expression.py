@@ -1,6 +1,7 @@
 """The expression language: every construct against torch run directly, every refusal, gradients."""
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -503,3 +504,16 @@ def test_the_depth_limit_is_exact_on_every_line(prefix):
     with pytest.raises(InputError) as caught:
         run(prefix + "+" + deepest, inputs)
     assert caught.value.code == "expr_too_deep"
+
+
+def test_scripts_parsed_in_many_threads_at_once_come_out_exactly_the_same():
+    """Sessions are threads: ast.parse runs one at a time (CPython gh-106905 on 3.11.7)."""
+    sources = [
+        "h = " + "(" * depth + "x + W @ x" + ")" * depth + f"\nh.pow({depth}).sum(dim=0)"
+        for depth in range(1, MAX_DEPTH - 2)
+    ] * 8
+    expected = [parse_script(source, NAMES).code for source in sources]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda source: parse_script(source, NAMES).code, sources))
+    assert codes == expected
+    assert expected[0] == "h = x + W @ x\nh.pow(1).sum(dim=0)"

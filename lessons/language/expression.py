@@ -17,6 +17,7 @@ import ast
 import math
 import operator
 import textwrap
+import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -39,6 +40,10 @@ MAX_INTERMEDIATE_ENTRIES = 4096
 # Whole numbers beyond this (the largest a float holds exactly) are refused, so that
 # constant arithmetic such as 9**9**9 is refused at once instead of running for hours.
 MAX_INTEGER = 2**53
+# CPython 3.11.7 counts ast.parse's recursion depth per interpreter, not per thread, so
+# two sessions parsing at once can fail with "AST constructor recursion depth mismatch"
+# (CPython gh-106905): one parse at a time. The walks below are iterative or plain Python.
+_PARSE_LOCK = threading.Lock()
 # How much of an offending piece, or of torch's message, an error quotes.
 PIECE_CHARS = 40
 MESSAGE_CHARS = 600
@@ -181,7 +186,8 @@ def parse_script(text: str, input_names: Collection[str]) -> Script:
     if _bracket_depth(text) > MAX_DEPTH:
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     try:
-        module = ast.parse(textwrap.dedent(text))
+        with _PARSE_LOCK:
+            module = ast.parse(textwrap.dedent(text))
     except SyntaxError as error:
         raise InputError("expr_syntax", {"line": error.lineno or 1, "message": error.msg}) from None
     except ValueError as error:  # a null byte, in Python 3.11
