@@ -221,6 +221,9 @@ def test_every_operation_can_be_sized_on_meta_tensors(source, direct, monkeypatc
     monkeypatch.setattr(expression, "_check_size", record)
     monkeypatch.setattr(expression, "_broadcast_bound", expression._no_bound)
     monkeypatch.setattr(expression, "_product_bound", expression._no_bound)
+    monkeypatch.setattr(expression, "_matmul_bound", expression._no_bound)
+    monkeypatch.setattr(expression, "_SHAPE_BOUNDS", {})
+    monkeypatch.setattr(expression, "META_WORK", 0)  # sizes only: work is tested apart
     run(source, leaves())
     assert sized
     assert {tensor.device.type for tensor in sized} == {"meta"}
@@ -232,8 +235,8 @@ def test_the_size_bounds_hold_for_every_operation(source, direct, monkeypatch):
     checked = []
     real_run = expression._run
 
-    def bounded_run(node, function, args, kwargs, bound):
-        result = real_run(node, function, args, kwargs, bound)
+    def bounded_run(node, function, args, kwargs, bound, meter):
+        result = real_run(node, function, args, kwargs, bound, meter)
         tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, torch.Tensor)]
         most = bound(tensors)
         if most is not None:
@@ -250,6 +253,8 @@ def test_each_allowed_name_has_a_bound_or_runs_on_meta():
     bounded = expression._BROADCAST_BOUNDED | expression._PRODUCT_BOUNDED
     assert set(ALLOWED_METHODS) - bounded == {"diag", "expand", "repeat"}
     assert (set(ALLOWED_TORCH_FUNCTIONS) | set(ALLOWED_FUNCTIONAL)) - bounded == {"diag"}
+    # Those three are bounded from their sizes: no allowed name needs a meta run.
+    assert set(expression._SHAPE_BOUNDS) == {"diag", "expand", "repeat"}
 
 
 def vector_jacobian_products(source, inputs, v):
@@ -384,6 +389,10 @@ def test_evaluate_checks_a_script_built_by_hand():
 
 
 # (source, input names, code): at least one example of every refusal.
+# Eight lines of eleven products of 63 x 63 matrices: each line fits, all of them do not.
+TOO_MUCH_WORK = "A = x.repeat(64, 21)[:, :63]\nB = A.T @ A / 1000\n" + "\n".join(
+    f"c{line} = " + " @ ".join(["B"] * 12) for line in range(8)
+)
 REFUSALS = [
     ("", NAMES, "expr_empty"),
     ("# only a comment", NAMES, "expr_empty"),
@@ -447,6 +456,12 @@ REFUSALS = [
     ("2 * 3", NAMES, "expr_not_tensor"),
     ("a = 2\nx * a", NAMES, "expr_not_tensor"),
     ("torch.outer(W.flatten(), x.repeat(1000))", NAMES, "expr_too_large"),
+    (
+        "A = x.repeat(64, 22)[:, :64].reshape(64, 1, 1, 64)\nA @ A.reshape(1, 64, 64, 1)",
+        NAMES,
+        "expr_too_large",
+    ),
+    (TOO_MUCH_WORK, NAMES, "expr_too_much_work"),
     ("W @ x @ x", NAMES, "expr_torch"),
     ("x[5]", NAMES, "expr_torch"),
     ("x[::-1]", NAMES, "expr_torch"),

@@ -18,7 +18,7 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
-from lessons.language.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES
+from lessons.language.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES, MAX_WORK
 from lessons.language.graph import Step, to_dot
 from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
@@ -272,6 +272,10 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
     if lesson.y.numel() > MAX_JACOBIAN_ROWS:
         count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
         st.info(t("playground.jacobian_too_tall", name=name, count=count, limit=limit))
+        return
+    if lesson.jacobians_too_costly:
+        work, limit = f"{lesson.jacobian_work:,}", f"{MAX_WORK:,}"
+        st.info(t("playground.jacobian_too_costly", name=name, work=work, limit=limit))
         return
     st.markdown(t("playground.jacobian_intro", name=name))
     tabs = st.tabs([item.name for item in lesson.inputs])
