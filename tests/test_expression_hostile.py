@@ -6,6 +6,7 @@ A list of known attacks, then Hypothesis: random strings and random Python synta
 
 import ast
 import random
+import warnings
 
 import pytest
 import torch
@@ -490,11 +491,43 @@ def test_positional_forms_give_a_result_or_an_error_and_never_change_an_input(
     note(text)
     data = inputs()
     before = {name: (tensor.detach().clone(), tensor._version) for name, tensor in data.items()}
-    try:
-        evaluate(parse_script(text, NAMES), data)
-    except InputError as error:
-        assert_readable(error)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            evaluate(parse_script(text, NAMES), data)
+        except InputError as error:
+            assert_readable(error)
+    assert [str(warning.message) for warning in caught] == []
     for name, tensor in data.items():
         assert tensor._version == before[name][1]
         assert torch.equal(tensor.detach(), before[name][0])
         assert tensor.grad is None
+
+
+# Warnings are process-wide: a warning whose text quotes the learner's shapes would be
+# logged and kept in the warnings registry once per shape. Each is refused before torch runs.
+WARNING_FORMS = [
+    ("torch.nn.functional.mse_loss(x, W.flatten().repeat({n}))", "expr_loss_shapes"),
+    ("torch.nn.functional.l1_loss(W.repeat({n}, 1), target=x)", "expr_loss_shapes"),
+    ("torch.nn.functional.softmax(x.repeat({n}))", "expr_dim_needed"),
+    ("torch.nn.functional.log_softmax(W.repeat({n}, 1), dim=None)", "expr_dim_needed"),
+    ("x.repeat({n}).T", "expr_transpose"),
+    ("x.repeat({n}, 1, 1).T", "expr_transpose"),
+    ("(x * {n}).sum().T", "expr_transpose"),
+]
+
+
+def test_many_learner_shapes_emit_no_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(2, 40):
+            for form, code in WARNING_FORMS:
+                error = outcome(form.format(n=n))
+                assert isinstance(error, InputError) and error.code == code
+            lesson = playground_lesson(
+                [("x", ", ".join(["1"] * n))],
+                "torch.nn.functional.mse_loss(x.reshape(1, -1).T.sin(), x.reshape(-1, 1))",
+                VectorChoice(),
+            )
+            assert lesson.inputs[0].jacobian.shape == (1, n)
+    assert [str(warning.message) for warning in caught] == []

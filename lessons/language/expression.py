@@ -577,6 +577,7 @@ class _Evaluator:
             function, args = _torch_function(node.func), []
         args += [self._argument(argument) for argument in node.args]
         kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
+        _refuse_warnings(node, args, kwargs)
         bound = _size_bound(node.func.attr, tuple(args), kwargs)
         return _run(node, function, tuple(args), kwargs, bound, self._meter)
 
@@ -592,9 +593,31 @@ class _Evaluator:
         if isinstance(value, _PAIRS) and node.attr == "values":
             return value.values
         if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
+            if node.attr == "T" and value.dim() != 2:  # torch warns: deprecated there
+                raise InputError(
+                    "expr_transpose", {"piece": _piece(node), "shape": tuple(value.shape)}
+                )
             attribute = _TENSOR_ATTRIBUTES[node.attr]
             return _run(node, attribute, (value,), {}, _broadcast_bound, self._meter)
         raise InputError("expr_attribute", {"piece": _piece(node)})
+
+
+def _refuse_warnings(node: ast.Call, args: list, kwargs: Mapping[str, object]) -> None:
+    """Refuse, before torch runs, the calls torch would answer with a warning. Warnings are
+    process-wide state: each new text would be logged and kept in the warnings registry,
+    and a loss's text quotes the learner's shapes."""
+    name = node.func.attr
+    # The arguments by the names POSITIONAL_PARAMETERS binds them to.
+    named = dict(zip(POSITIONAL_PARAMETERS[name], args, strict=False)) | dict(kwargs)
+    # torch.softmax(x) raises for itself; F.softmax(x) warns, then picks a dim.
+    functional = (_torch_path(node.func) or ())[1:3] == ("nn", "functional")
+    if functional and name in ("softmax", "log_softmax") and named.get("dim") is None:
+        raise InputError("expr_dim_needed", {"piece": _piece(node), "name": name})
+    given, target = named.get("input"), named.get("target")
+    tensors = isinstance(given, Tensor) and isinstance(target, Tensor)
+    if name in ("mse_loss", "l1_loss") and tensors and given.shape != target.shape:
+        shapes = {"input": tuple(given.shape), "target": tuple(target.shape)}
+        raise InputError("expr_loss_shapes", {"piece": _piece(node), **shapes})
 
 
 def _number_math(node: ast.expr, function: Callable, left: Number, right: Number) -> Number:
@@ -707,8 +730,15 @@ def _size_bound(
     if name in _PRODUCT_BOUNDED:
         return _product_bound if name == "outer" else _matmul_bound
     if name in _SHAPE_BOUNDS:
-        return lambda tensors: _SHAPE_BOUNDS[name](*args, **kwargs)
+        return lambda tensors: _shape_bound(name, args, kwargs)
     return _no_bound
+
+
+def _shape_bound(name: str, args: tuple, kwargs: Mapping[str, object]) -> int | None:
+    try:
+        return _SHAPE_BOUNDS[name](*args, **kwargs)
+    except TypeError:  # given by keyword, as in torch.diag(input=x): the meta run sizes it
+        return None
 
 
 def _sizes(sizes: tuple) -> tuple[int, ...] | None:
