@@ -9,6 +9,13 @@ from torch.autograd.functional import jacobian
 from bench.work_bound import WORST_SCRIPTS
 from i18n import catalog
 from lessons.language.expression import BACKWARD_WORK, MAX_WORK, OPERATION_WORK
+from lessons.language.graph import (
+    MAX_DRAWN_BOXES,
+    MAX_DRAWN_EDGES,
+    MAX_DRAWN_IN_DEGREE,
+    MAX_DRAWN_NODES,
+    graph_size,
+)
 from lessons.language.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
 from lessons.parsing import InputError
 from lessons.program import runtime_error
@@ -324,3 +331,32 @@ def test_the_page_says_why_it_draws_no_jacobian():
         name="y", work=f"{lesson.jacobian_work:,}", limit=f"{MAX_WORK:,}"
     )
     assert message in [box.value for box in at.info]
+
+
+def test_a_graph_too_big_to_lay_out_is_described_instead_of_drawn():
+    """90 chained `@ D` onto one reshaped leaf took minutes to lay out in the browser."""
+    rows = (("x", "1, 2, 3, 4"), ("D", "1, 0; 0, 1"))
+    lines = ["a0 = x.reshape(2, 2)"] + [f"a{i + 1} = a{i}" + " @ D" * 9 for i in range(10)]
+    lines.append("a10.sum()")
+    lesson = playground_lesson(rows, "\n".join(lines), ONES)
+    size = graph_size(lesson.graph)
+    assert size.in_degree == 90 and not size.drawable
+    at = open_page("playground")
+    for row, (name, value) in enumerate((*rows, ("", ""), ("", "")), start=1):
+        at.text_input(key=f"playground_name_{row}").set_value(name)
+        at.text_input(key=f"playground_value_{row}").set_value(value)
+    at.text_area(key="playground_f").set_value("\n".join(lines)).run()
+    assert not at.exception and not at.error
+    assert not at.get("graphviz_chart")
+    info = [box.value for box in at.info if "90" in box.value]
+    assert info == [
+        catalog("en")["playground.graph_too_large"].format(
+            **vars(size),
+            max_nodes=MAX_DRAWN_NODES,
+            max_edges=MAX_DRAWN_EDGES,
+            max_in_degree=MAX_DRAWN_IN_DEGREE,
+            max_boxes=MAX_DRAWN_BOXES,
+        )
+    ]
+    at.text_area(key="playground_f").set_value("(x * x).sum()").run()
+    assert len(at.get("graphviz_chart")) == 1

@@ -19,7 +19,15 @@ from charts import (
     weighted_rows_table,
 )
 from lessons.language.expression import MAX_INPUTS, MAX_INTERMEDIATE_ENTRIES, MAX_WORK
-from lessons.language.graph import Step, to_dot
+from lessons.language.graph import (
+    MAX_DRAWN_BOXES,
+    MAX_DRAWN_EDGES,
+    MAX_DRAWN_IN_DEGREE,
+    MAX_DRAWN_NODES,
+    Step,
+    graph_size,
+    to_dot,
+)
 from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from lessons.vjp import MAX_SEED, VectorChoice
@@ -212,6 +220,17 @@ def step_picker(t: Translator, lesson: PlaygroundLesson) -> int:
 def graph_dot(lesson: PlaygroundLesson, number: int) -> str:
     done = {step.node for step in lesson.steps[: number - 1]}
     return to_dot(lesson.graph, done, lesson.steps[number - 1].node)
+
+
+def show_graph(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
+    """The graph, or why it is not drawn: a large one would freeze the learner's tab."""
+    size = graph_size(lesson.graph)
+    if size.drawable:
+        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        return
+    limits = {"max_nodes": MAX_DRAWN_NODES, "max_edges": MAX_DRAWN_EDGES}
+    limits |= {"max_in_degree": MAX_DRAWN_IN_DEGREE, "max_boxes": MAX_DRAWN_BOXES}
+    st.info(t("playground.graph_too_large", **vars(size), **limits), icon=":material/info:")
 
 
 def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
