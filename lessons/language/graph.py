@@ -146,7 +146,9 @@ def _copies(gradients: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
 # dot as WebAssembly). dot places every node on a level and splits an arrow that crosses k
 # levels into k pieces joined by k - 1 invisible boxes, then reorders each level to reduce
 # crossings: many arrows into one node (90 chained `@ D` onto one leaf D) or long arrows
-# make it take minutes. Conservative bounds, well above the graphs of the starter examples.
+# make it take minutes. Measured in Chromium here, the costliest graphs within these bounds
+# appear 0.1-0.4 s later than a 2-node graph does (up to 1.1 s on a busy machine); the
+# starter examples have at most 10 nodes.
 MAX_DRAWN_NODES = 120
 MAX_DRAWN_EDGES = 160
 MAX_DRAWN_IN_DEGREE = 12
