@@ -403,7 +403,8 @@ def _bind_positional(node: ast.Call) -> tuple[str, ...]:
     """The parameter names an allowed call's positional arguments bind to, each one held to
     ALLOWED_KEYWORDS as a keyword would be; too many arguments are refused."""
     name = node.func.attr
-    parameters = POSITIONAL_PARAMETERS[name]
+    # A name without its entry takes only its tensor by position: safe, if terse.
+    parameters = POSITIONAL_PARAMETERS.get(name, _INPUT)
     count = len(node.args) + _is_method_call(node)
     if SIZES in parameters:
         start = parameters.index(SIZES)
@@ -608,7 +609,8 @@ def _refuse_warnings(node: ast.Call, args: list, kwargs: Mapping[str, object]) -
     and a loss's text quotes the learner's shapes."""
     name = node.func.attr
     # The arguments by the names POSITIONAL_PARAMETERS binds them to.
-    named = dict(zip(POSITIONAL_PARAMETERS[name], args, strict=False)) | dict(kwargs)
+    parameters = POSITIONAL_PARAMETERS.get(name, _INPUT)
+    named = dict(zip(parameters, args, strict=False)) | dict(kwargs)
     # torch.softmax(x) raises for itself; F.softmax(x) warns, then picks a dim.
     functional = (_torch_path(node.func) or ())[1:3] == ("nn", "functional")
     if functional and name in ("softmax", "log_softmax") and named.get("dim") is None:
