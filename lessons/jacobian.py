@@ -20,7 +20,14 @@ from torch.func import jacrev, vjp, vmap
 
 from lessons.forward_mode import jacfwd, jvp
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
-from lessons.language.expression import MESSAGE_CHARS, Script, evaluate, parse_script
+from lessons.language.expression import (
+    BACKWARD_WORK,
+    MAX_WORK,
+    MESSAGE_CHARS,
+    Script,
+    evaluate,
+    parse_script,
+)
 from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError, parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
@@ -130,12 +137,16 @@ def playground_jacobian_lesson(
     first, *held = tensors
     shape = tuple(tensors[first].shape)
     # Run once before any pass, so that a J too large is refused before its work is done.
-    y = evaluate(script, tensors).y
+    evaluation = evaluate(script, tensors)
+    y = evaluation.y
     if y.numel() == 0:
         raise InputError("y_empty", {"shape": tuple(y.shape)})
-    if max(y.numel(), tensors[first].numel()) > MAX_LENGTH:
-        params = {"m": y.numel(), "n": tensors[first].numel(), "limit": MAX_LENGTH}
-        raise InputError("jacobian_too_large", params)
+    m, n = y.numel(), tensors[first].numel()
+    if max(m, n) > MAX_LENGTH:
+        raise InputError("jacobian_too_large", {"m": m, "n": n, "limit": MAX_LENGTH})
+    work = lesson_work(evaluation.work, m, n)
+    if work > MAX_WORK:
+        raise InputError("jacobian_too_costly", {"work": f"{work:,}", "limit": f"{MAX_WORK:,}"})
 
     def f(x: Tensor) -> Tensor:
         return evaluate(script, {**tensors, first: x.reshape(shape)}).y.reshape(-1)
@@ -167,6 +178,16 @@ def _program_x(first: str, value: Tensor) -> tuple[str, str, tuple[str, ...]]:
     name = f"{first}_flat"
     setup = (f"{first} = {tensor_literal(value)}", f"{name} = {first}.flatten().requires_grad_()")
     return name, f"{name} = {first}.flatten()  # {flat}", setup
+
+
+def lesson_work(forward: int, m: int, n: int) -> int:
+    """What `_lesson` costs for a function whose forward pass costs `forward`, counted as
+    MAX_WORK counts it: y itself and the run above (2 forward passes), the m rows by
+    backward(), the n columns by jvp (each a forward pass and its tangents), the batched
+    vjp, jacrev (each a forward pass and m rows) and jacfwd (a forward pass and n columns)."""
+    forward_passes = 2 + n + 3
+    tangent_passes = n + 3 * m + n  # backward() and jvp each cost BACKWARD_WORK passes
+    return forward * (forward_passes + BACKWARD_WORK * tangent_passes)
 
 
 def _script_lines(script: Script) -> tuple[str, ...]:

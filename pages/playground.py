@@ -14,10 +14,10 @@ from ui.playground import (
     Fields,
     expression_key,
     fill_example,
-    graph_dot,
     input_rows,
     link_from_fields,
     read_link_once,
+    show_graph,
     show_jacobians,
     show_result,
     show_step,
@@ -90,7 +90,8 @@ if lesson:
         number = step_picker(t, lesson)
         # Side by side, so the highlighted node and its numbers are seen together.
         graph_column, step_column = st.columns([3, 2])
-        graph_column.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        with graph_column:
+            show_graph(t, lesson, number)
         with step_column:
             show_step(t, lesson, number)
     else:

@@ -1,6 +1,7 @@
 """The expression language: every construct against torch run directly, every refusal, gradients."""
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -96,6 +97,13 @@ CONSTRUCTS = [
     ("torch.transpose(W, 0, 1)", lambda x, W, b, t: torch.transpose(W, 0, 1)),
     ("torch.trace(W @ W.mT)", lambda x, W, b, t: torch.trace(W @ W.mT)),
     ("torch.diag(x)", lambda x, W, b, t: torch.diag(x)),
+    # The names positional arguments bind to are keywords too.
+    ("torch.dot(x, tensor=x)", lambda x, W, b, t: torch.dot(x, x)),
+    ("torch.mm(W, mat2=W.T)", lambda x, W, b, t: torch.mm(W, W.T)),
+    ("torch.mv(W, vec=x)", lambda x, W, b, t: torch.mv(W, x)),
+    ("torch.outer(b, vec2=x)", lambda x, W, b, t: torch.outer(b, x)),
+    ("torch.diag(x, diagonal=1)", lambda x, W, b, t: torch.diag(x, 1)),
+    ("torch.diag(input=W)", lambda x, W, b, t: torch.diag(W)),
     ("torch.reshape(W, (3, 2))", lambda x, W, b, t: torch.reshape(W, (3, 2))),
     ("torch.flatten(W, start_dim=0, end_dim=1)", lambda x, W, b, t: torch.flatten(W, 0, 1)),
     ("torch.squeeze(W.reshape(1, 6))", lambda x, W, b, t: torch.squeeze(W.reshape(1, 6))),
@@ -249,6 +257,9 @@ def test_every_operation_can_be_sized_on_meta_tensors(source, direct, monkeypatc
     monkeypatch.setattr(expression, "_check_size", record)
     monkeypatch.setattr(expression, "_broadcast_bound", expression._no_bound)
     monkeypatch.setattr(expression, "_product_bound", expression._no_bound)
+    monkeypatch.setattr(expression, "_matmul_bound", expression._no_bound)
+    monkeypatch.setattr(expression, "_SHAPE_BOUNDS", {})
+    monkeypatch.setattr(expression, "META_WORK", 0)  # sizes only: work is tested apart
     run(source, leaves())
     assert sized
     assert {tensor.device.type for tensor in sized} == {"meta"}
@@ -260,8 +271,8 @@ def test_the_size_bounds_hold_for_every_operation(source, direct, monkeypatch):
     checked = []
     real_run = expression._run
 
-    def bounded_run(node, function, args, kwargs, bound):
-        result = real_run(node, function, args, kwargs, bound)
+    def bounded_run(node, function, args, kwargs, bound, meter):
+        result = real_run(node, function, args, kwargs, bound, meter)
         tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, torch.Tensor)]
         most = bound(tensors)
         if most is not None:
@@ -278,6 +289,8 @@ def test_each_allowed_name_has_a_bound_or_runs_on_meta():
     bounded = expression._BROADCAST_BOUNDED | expression._PRODUCT_BOUNDED
     assert set(ALLOWED_METHODS) - bounded == {"diag", "expand", "repeat"}
     assert (set(ALLOWED_TORCH_FUNCTIONS) | set(ALLOWED_FUNCTIONAL)) - bounded == {"diag"}
+    # Those three are bounded from their sizes: no allowed name needs a meta run.
+    assert set(expression._SHAPE_BOUNDS) == {"diag", "expand", "repeat"}
 
 
 def vector_jacobian_products(source, inputs, v):
@@ -412,6 +425,10 @@ def test_evaluate_checks_a_script_built_by_hand():
 
 
 # (source, input names, code): at least one example of every refusal.
+# Eight lines of eleven products of 63 x 63 matrices: each line fits, all of them do not.
+TOO_MUCH_WORK = "A = x.repeat(64, 21)[:, :63]\nB = A.T @ A / 1000\n" + "\n".join(
+    f"c{line} = " + " @ ".join(["B"] * 12) for line in range(8)
+)
 REFUSALS = [
     ("", NAMES, "expr_empty"),
     ("# only a comment", NAMES, "expr_empty"),
@@ -464,6 +481,7 @@ REFUSALS = [
     ("torch.pi * x", NAMES, "expr_attribute"),
     ("x.sum(out=x)", NAMES, "expr_keyword"),
     ("x.sum(**d)", NAMES, "expr_keyword"),
+    ("torch.norm(x, 2, None, False, x)", NAMES, "expr_positional"),
     ("x.sum(dim='0')", NAMES, "expr_keyword_value"),
     ("x.reshape((x, 1))", NAMES, "expr_keyword_value"),
     ("x[x]", NAMES, "expr_index"),
@@ -480,6 +498,12 @@ REFUSALS = [
     ("2 * 3", NAMES, "expr_not_tensor"),
     ("a = 2\nx * a", NAMES, "expr_not_tensor"),
     ("torch.outer(W.flatten(), x.repeat(1000))", NAMES, "expr_too_large"),
+    (
+        "A = x.repeat(64, 22)[:, :64].reshape(64, 1, 1, 64)\nA @ A.reshape(1, 64, 64, 1)",
+        NAMES,
+        "expr_too_large",
+    ),
+    (TOO_MUCH_WORK, NAMES, "expr_too_much_work"),
     ("W @ x @ x", NAMES, "expr_torch"),
     ("x[5]", NAMES, "expr_torch"),
     ("x[::-1]", NAMES, "expr_torch"),
@@ -493,6 +517,9 @@ REFUSALS = [
     ("W * torch.tensor([2, 0])", NAMES, "expr_function"),
     ("x.where(x > 0, x)", NAMES, "expr_method"),
     ("x.ones_like()", NAMES, "expr_method"),
+    ("torch.nn.functional.softmax(x)", NAMES, "expr_dim_needed"),
+    ("torch.nn.functional.mse_loss(b, W)", NAMES, "expr_loss_shapes"),
+    ("x.reshape(1, 1, 3).T", NAMES, "expr_transpose"),
     ("f = x * 2", NAMES, "tensor_name_reserved"),
     ("x = x * 2", NAMES, "tensor_name_taken"),
     ("h = x; h = h * 2", NAMES, "tensor_name_taken"),
@@ -546,3 +573,16 @@ def test_the_depth_limit_is_exact_on_every_line(prefix):
     with pytest.raises(InputError) as caught:
         run(prefix + "+" + deepest, inputs)
     assert caught.value.code == "expr_too_deep"
+
+
+def test_scripts_parsed_in_many_threads_at_once_come_out_exactly_the_same():
+    """Sessions are threads: ast.parse runs one at a time (CPython gh-106905 on 3.11.7)."""
+    sources = [
+        "h = " + "(" * depth + "x + W @ x" + ")" * depth + f"\nh.pow({depth}).sum(dim=0)"
+        for depth in range(1, MAX_DEPTH - 2)
+    ] * 8
+    expected = [parse_script(source, NAMES).code for source in sources]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda source: parse_script(source, NAMES).code, sources))
+    assert codes == expected
+    assert expected[0] == "h = x + W @ x\nh.pow(1).sum(dim=0)"

@@ -6,6 +6,7 @@ A list of known attacks, then Hypothesis: random strings and random Python synta
 
 import ast
 import random
+import warnings
 
 import pytest
 import torch
@@ -15,15 +16,20 @@ from hypothesis import strategies as st
 from lessons.language import expression
 from lessons.language.expression import (
     ALLOWED_ATTRIBUTES,
+    ALLOWED_FUNCTIONAL,
     ALLOWED_KEYWORDS,
     ALLOWED_METHODS,
     ALLOWED_TORCH_FUNCTIONS,
     MAX_DEPTH,
     MAX_INTERMEDIATE_ENTRIES,
+    POSITIONAL_PARAMETERS,
+    SIZES,
     evaluate,
     parse_script,
 )
+from lessons.language.playground import playground_lesson
 from lessons.parsing import InputError
+from lessons.vjp import VectorChoice
 from tests.helpers import ROOT
 from tests.test_properties import assert_readable
 
@@ -214,6 +220,7 @@ def test_the_module_never_evaluates_text_nor_imports_streamlit():
         node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
     }
     allowed = {"ast", "math", "operator", "textwrap", "collections", "dataclasses", "types"}
+    allowed |= {"threading"}  # one lock, around ast.parse
     assert imported <= allowed | {"torch", "lessons"}
     # getattr only at import, over the allow-lists, to build the call tables.
     for node in ast.walk(tree):
@@ -415,3 +422,131 @@ def test_no_call_changes_an_input_in_place():
         with pytest.raises(InputError):
             evaluate(parse_script(text, NAMES), data)
     assert data["x"].tolist() == [-1.0, 2.0]
+
+
+# Positional arguments: bound to parameter names and held to the keyword allow-list.
+def test_every_allowed_name_has_its_positional_parameters_and_none_is_out():
+    names = {*ALLOWED_TORCH_FUNCTIONS, *ALLOWED_FUNCTIONAL, *ALLOWED_METHODS}
+    # torch.where keeps its own form (three positional arguments, _Checker._where).
+    assert set(POSITIONAL_PARAMETERS) == names - {"where"}
+    for parameters in POSITIONAL_PARAMETERS.values():
+        assert parameters[0] == "input"
+        assert set(parameters) - {SIZES} <= set(ALLOWED_KEYWORDS)
+    assert "out" not in ALLOWED_KEYWORDS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k = torch.norm(x.detach(), 2, None, False, x.detach())\n(x * x).sum()",
+        "k = torch.norm(x.detach() * 0 + 7, 1, 0, False, x.detach())\n(x * x).sum()",
+        "k = x.detach().norm(2, None, False, x.detach())\n(x * x).sum()",
+    ],
+)
+def test_a_positional_out_is_refused_and_the_gradient_stays_right(text):
+    with pytest.raises(InputError) as caught:
+        playground_lesson([("x", "1, 2, 3")], text, VectorChoice())
+    assert caught.value.code == "expr_positional"
+    assert caught.value.params["name"] == "norm"
+    assert caught.value.params["parameters"] == "input, p, dim, keepdim"
+    assert_readable(caught.value)
+    lesson = playground_lesson([("x", "1, 2, 3")], "(x * x).sum()", VectorChoice())
+    assert lesson.inputs[0].value.tolist() == [1.0, 2.0, 3.0]
+    assert lesson.inputs[0].grad.tolist() == [2.0, 4.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "parameters"),
+    [
+        ("x.sum(0, False, None)", "input, dim, keepdim"),
+        ("torch.sin(x, x)", "input"),
+        ("torch.nn.functional.mse_loss(x, x, None)", "input, target"),
+        ("torch.nn.functional.softmax(x, 0, 3)", "input, dim"),
+        ("torch.clamp(x, 0, 1, x.detach())", "input, min, max"),
+        ("torch.cumsum(x, 0, x.detach())", "input, dim"),
+    ],
+)
+def test_too_many_positional_arguments_are_refused_by_name(text, parameters):
+    error = outcome(text)
+    assert isinstance(error, InputError)
+    assert error.code == "expr_positional"
+    assert error.params["parameters"] == parameters
+
+
+def test_positional_arguments_within_the_parameters_still_work():
+    data = inputs()
+    for text, shape in [
+        ("x.reshape(3, 1)", (3, 1)),
+        ("torch.reshape(x, (1, 3))", (1, 3)),
+        ("W.permute(1, 0)", (3, 2)),
+        ("torch.clamp(x, 0, 1)", (3,)),
+        ("W.sum(1, True)", (2, 1)),
+        ("torch.norm(W, 2, 0, False)", (3,)),
+        ("torch.max(W, 1, True).values", (2, 1)),
+        ("torch.transpose(W, 0, 1)", (3, 2)),
+    ]:
+        assert tuple(evaluate(parse_script(text, NAMES), data).y.shape) == shape
+
+
+CALLABLES = [
+    *(f"torch.{name}" for name in ALLOWED_TORCH_FUNCTIONS),
+    *(f"torch.nn.functional.{name}" for name in ALLOWED_FUNCTIONAL),
+    *(f"RECEIVER.{name}" for name in ALLOWED_METHODS),
+]
+ARGUMENTS = ["x", "W", "x.detach()", "W.detach()", "x * 0 + 7", "0", "1", "-1", "2.5"]
+ARGUMENTS += ["True", "False", "None", "(0, 1)", "(3,)", "(2, 3)"]
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(CALLABLES),
+    st.sampled_from(["x", "W", "x.detach()", "W.detach()"]),
+    st.lists(st.sampled_from(ARGUMENTS), max_size=6),
+)
+def test_positional_forms_give_a_result_or_an_error_and_never_change_an_input(
+    callable_, receiver, arguments
+):
+    text = f"{callable_.replace('RECEIVER', receiver)}({', '.join(arguments)})"
+    note(text)
+    data = inputs()
+    before = {name: (tensor.detach().clone(), tensor._version) for name, tensor in data.items()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            evaluate(parse_script(text, NAMES), data)
+        except InputError as error:
+            assert_readable(error)
+    assert [str(warning.message) for warning in caught] == []
+    for name, tensor in data.items():
+        assert tensor._version == before[name][1]
+        assert torch.equal(tensor.detach(), before[name][0])
+        assert tensor.grad is None
+
+
+# Warnings are process-wide: a warning whose text quotes the learner's shapes would be
+# logged and kept in the warnings registry once per shape. Each is refused before torch runs.
+WARNING_FORMS = [
+    ("torch.nn.functional.mse_loss(x, W.flatten().repeat({n}))", "expr_loss_shapes"),
+    ("torch.nn.functional.l1_loss(W.repeat({n}, 1), target=x)", "expr_loss_shapes"),
+    ("torch.nn.functional.softmax(x.repeat({n}))", "expr_dim_needed"),
+    ("torch.nn.functional.log_softmax(W.repeat({n}, 1), dim=None)", "expr_dim_needed"),
+    ("x.repeat({n}).T", "expr_transpose"),
+    ("x.repeat({n}, 1, 1).T", "expr_transpose"),
+    ("(x * {n}).sum().T", "expr_transpose"),
+]
+
+
+def test_many_learner_shapes_emit_no_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(2, 40):
+            for form, code in WARNING_FORMS:
+                error = outcome(form.format(n=n))
+                assert isinstance(error, InputError) and error.code == code
+            lesson = playground_lesson(
+                [("x", ", ".join(["1"] * n))],
+                "torch.nn.functional.mse_loss(x.reshape(1, -1).T.sin(), x.reshape(-1, 1))",
+                VectorChoice(),
+            )
+            assert lesson.inputs[0].jacobian.shape == (1, n)
+    assert [str(warning.message) for warning in caught] == []

@@ -8,8 +8,13 @@ import torch
 from lessons.language.graph import (
     CURRENT_COLOUR,
     DONE_COLOUR,
+    MAX_DRAWN_BOXES,
+    MAX_DRAWN_IN_DEGREE,
     Edge,
+    Graph,
+    Node,
     dot_string,
+    graph_size,
     record_backward,
     to_dot,
     trace,
@@ -183,3 +188,38 @@ def test_dot_text_highlights_the_current_node_and_escapes_labels():
     assert 'x\\"]; evil [label=\\"\\\\l<b>' in strings[-2].split("\\n")[0]
     assert "evil [" not in re.sub(r'"(?:[^"\\]|\\.)*"', "", dot)
     assert dot_string('a\\b"c\td') == 'a\\\\b\\"cd'
+
+
+def chained_products(count: int) -> torch.Tensor:
+    """`h @ D @ D …` onto one reshaped leaf: D's AccumulateGrad node gets `count` arrows."""
+    h = leaf(1.0, 2.0, 3.0, 4.0).reshape(2, 2)
+    D = torch.eye(2, requires_grad=True)
+    for _ in range(count):
+        h = h @ D
+    return h.sum()
+
+
+def test_ninety_chained_products_onto_one_leaf_are_too_big_to_draw():
+    size = graph_size(trace(chained_products(90), {}, {}))
+    # SumBackward0, 90 MmBackward0, ViewBackward0 and two AccumulateGrad nodes.
+    assert (size.nodes, size.edges, size.in_degree) == (94, 182, 90)
+    # D sits below the last product: the arrow from the k-th crosses 90 - k levels.
+    assert size.boxes == 94 + sum(range(90)) > MAX_DRAWN_BOXES
+    assert not size.drawable
+
+
+@pytest.mark.parametrize("count", [1, 5, MAX_DRAWN_IN_DEGREE])
+def test_a_few_chained_products_are_drawn(count):
+    size = graph_size(trace(chained_products(count), {}, {}))
+    assert size.in_degree == count and size.nodes == count + 4
+    assert size.boxes == count + 4 + sum(range(count))
+    assert size.drawable
+
+
+def test_levels_follow_the_longest_path_from_y():
+    # y -> a -> b -> leaf and y -> leaf: the short arrow crosses 2 levels, one box.
+    nodes = tuple(Node(kind, ((1,),)) for kind in ("Y", "A", "B", "AccumulateGrad"))
+    edges = (Edge(0, 1, 0), Edge(1, 2, 0), Edge(2, 3, 0), Edge(0, 3, 1))
+    size = graph_size(Graph(nodes, edges))
+    assert (size.nodes, size.edges, size.in_degree, size.boxes) == (4, 4, 2, 6)
+    assert graph_size(Graph((), ())).drawable

@@ -9,14 +9,22 @@ import torch
 from streamlit.testing.v1 import AppTest
 from torch.autograd.functional import jacobian
 
+from bench.work_bound import WORST_SCRIPTS
 from charts import AxisTitles, jacobian_figure
 from i18n import catalog
 from lessons.functions import VECTOR_FUNCTIONS, linear_matrix
-from lessons.jacobian import jacobian_lesson, jacobian_step, playground_jacobian_lesson
+from lessons.jacobian import (
+    jacobian_lesson,
+    jacobian_step,
+    lesson_work,
+    playground_jacobian_lesson,
+)
+from lessons.language.expression import BACKWARD_WORK, MAX_WORK, evaluate, parse_script
 from lessons.language.playground import playground_lesson
 from lessons.parsing import MAX_LENGTH, InputError
 from lessons.vjp import VectorChoice
 from tests.helpers import code_blocks, decode, open_page, plotly_specs, program_and_output, texts
+from tests.test_properties import assert_readable
 
 X = "0.5, -1, 2, 3"
 
@@ -343,3 +351,61 @@ def test_the_playground_defaults_apply_before_it_is_visited():
     at.selectbox(key="jacobian_fn").set_value("playground").run()
     assert not at.exception and not at.error
     np.testing.assert_array_equal(heatmaps(at)[2], [[36.0, 0.0], [0.0, 81.0]])
+
+
+# Issue 19: the learner's own function costs what it computes, in every pass the page runs.
+X32 = ", ".join(str(index % 7 - 3) for index in range(32))
+
+
+def test_the_broadcasting_family_with_x_of_32_is_refused_by_its_copies():
+    lines = "A = x.expand(32, 32).reshape(32, 1, 1, 32)\nB = A.reshape(1, 32, 32, 1)\n"
+    lines += "\n".join(f"s{line} = " + " + ".join(["A @ B"] * 11) for line in range(4))
+    lines += "\n(s0 + s1 + s2 + s3).flatten()[:32]"
+    with pytest.raises(InputError) as caught:
+        playground_jacobian_lesson((("x", X32),), lines)
+    assert caught.value.code == "expr_too_large"
+    assert caught.value.params["shape"] == (32, 32, 1, 32)
+
+
+COSTLY = "A = x.expand(32, 32) / 32\ny = (A @ A @ A @ A @ A @ A @ A @ A @ A @ A).sum(0)"
+
+
+def test_a_function_whose_passes_would_cost_too_much_is_refused_before_they_run():
+    with pytest.raises(InputError) as caught:
+        playground_jacobian_lesson((("x", X32),), COSTLY)
+    assert caught.value.code == "jacobian_too_costly"
+    forward = evaluate(parse_script(COSTLY, ["x"]), {"x": torch.ones(32)}).work
+    assert caught.value.params["work"] == f"{lesson_work(forward, 32, 32):,}"
+    assert lesson_work(forward, 32, 32) > MAX_WORK
+    assert caught.value.params["limit"] == f"{MAX_WORK:,}"
+    assert_readable(caught.value)
+
+
+def test_the_passes_counted_grow_with_rows_and_columns():
+    assert lesson_work(1, 1, 1) == 2 + 1 + 3 + BACKWARD_WORK * (1 + 3 + 1)
+    assert lesson_work(10, 32, 32) == 10 * (37 + BACKWARD_WORK * 160)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (page, _, _) in WORST_SCRIPTS.items() if page == "jacobian"]
+)
+def test_the_costliest_functions_we_could_build_stay_within_the_budget(name):
+    _, inputs, lines = WORST_SCRIPTS[name]
+    lesson = playground_jacobian_lesson(inputs, lines)
+    forward = evaluate(parse_script(lines, ["x"]), {"x": lesson.x}).work
+    assert MAX_WORK / 4 < lesson_work(forward, *lesson.shape) <= MAX_WORK
+
+
+def test_the_page_says_when_the_own_function_would_cost_too_much():
+    at = open_page("playground")
+    at.text_input(key="playground_name_1").set_value("x")
+    at.text_input(key="playground_value_1").set_value(X32)
+    for row in range(2, 5):
+        at.text_input(key=f"playground_name_{row}").set_value("")
+        at.text_input(key=f"playground_value_{row}").set_value("")
+    at.text_area(key="playground_f").set_value(COSTLY).run()
+    at.switch_page("pages/jacobian.py").run()
+    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith(catalog("en")["errors.jacobian_too_costly"].split("{")[0])

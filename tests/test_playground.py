@@ -6,13 +6,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.autograd.functional import jacobian
 
+from bench.work_bound import WORST_SCRIPTS
+from i18n import catalog
+from lessons.language.expression import BACKWARD_WORK, MAX_WORK, OPERATION_WORK
+from lessons.language.graph import (
+    MAX_DRAWN_BOXES,
+    MAX_DRAWN_EDGES,
+    MAX_DRAWN_IN_DEGREE,
+    MAX_DRAWN_NODES,
+    graph_size,
+)
 from lessons.language.playground import MAX_JACOBIAN_ROWS, entry_labels, playground_lesson
 from lessons.links import choice_from_link, link_from_choice
 from lessons.parsing import InputError
 from lessons.program import runtime_error
 from lessons.vjp import PRESETS, VectorChoice
+from tests.helpers import open_page
 from tests.test_properties import assert_readable
 from ui.playground import EXAMPLES, Fields, fields_from_link, link_from_fields
+from ui.session import Translator
+from ui.text import message as escaped_message
 
 ONES = VectorChoice()
 CUBIC = (("a", "2, 3"), ("b", "6, 4"))
@@ -237,3 +250,113 @@ def test_a_y_taller_than_the_limit_keeps_its_gradients_but_draws_no_jacobian():
     assert item.jacobian is None and item.weighted_rows is None and item.column_sums is None
     x = torch.arange(9.0)
     assert torch.equal(item.grad, 2 * x.sum() * torch.ones(9))
+
+
+# Issue 19: the real work of a script, not only the size of its results.
+X64 = ", ".join(str(index % 7 - 3) for index in range(64))
+
+
+BROADCAST = "A = x.expand(64, 64).reshape(64, 1, 1, 64)\nB = A.reshape(1, 64, 64, 1)"
+SQUARE = "A = x.expand(64, 64)\nB = A.T"
+
+
+def issue_lines(operands: str, ending: str) -> str:
+    """Four lines of eleven `A @ B` each (the most that fit 300 nodes), then their sum."""
+    lines = [f"s{line} = " + " + ".join(["A @ B"] * 11) for line in range(4)]
+    return "\n".join([operands, *lines, ending])
+
+
+@pytest.mark.parametrize("ending", ["s0 + s1 + s2 + s3", "(s0 + s1 + s2 + s3).sum(0)"])
+def test_a_broadcasting_product_is_refused_by_the_copies_it_would_make(ending):
+    """A @ B would copy each operand to (64, 64, 1, 64): 262,144 entries, forward and back."""
+    with pytest.raises(InputError) as caught:
+        playground_lesson((("x", X64),), issue_lines(BROADCAST, ending), ONES)
+    assert caught.value.code == "expr_too_large"
+    assert caught.value.params["piece"] == "A @ B"
+    assert caught.value.params["shape"] == (64, 64, 1, 64)
+    assert caught.value.params["count"] == 262_144
+    assert_readable(caught.value)
+
+
+def test_the_same_family_without_broadcasting_is_counted_within_the_budget():
+    lesson = playground_lesson(
+        (("x", X64),), issue_lines(SQUARE, "(s0 + s1 + s2 + s3).sum()"), ONES
+    )
+    # 44 products of 64 x 64 matrices: 262,144 multiply-adds and 3 x 4,096 entries each.
+    assert lesson.work <= MAX_WORK
+    # The lines and backward(), then a one-row Jacobian: the same again.
+    forward = lesson.work / (2 * (1 + BACKWARD_WORK))
+    assert forward > 44 * (262_144 + 3 * 4096 + OPERATION_WORK)
+    assert not lesson.jacobians_too_costly and lesson.inputs[0].jacobian.shape == (1, 64)
+
+
+def test_a_jacobian_that_would_cost_too_much_is_skipped_and_the_gradients_stay():
+    lesson = playground_lesson(
+        (("x", X64),), issue_lines(SQUARE, "(s0 + s1 + s2 + s3).sum(0)"), ONES
+    )
+    assert lesson.y.shape == (64,)
+    assert lesson.jacobians_too_costly and lesson.jacobian_work > MAX_WORK >= lesson.work
+    assert lesson.inputs[0].jacobian is None and lesson.inputs[0].grad.shape == (64,)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (page, _, _) in WORST_SCRIPTS.items() if page == "playground"]
+)
+def test_the_costliest_scripts_we_could_build_stay_within_the_budget(name):
+    _, inputs, lines = WORST_SCRIPTS[name]
+    lesson = playground_lesson(inputs, lines, ONES)
+    assert MAX_WORK / 4 < lesson.work <= MAX_WORK
+    assert not lesson.jacobians_too_costly
+
+
+def test_the_page_says_why_it_draws_no_jacobian():
+    at = open_page("playground")
+    at.text_input(key="playground_name_1").set_value("x")
+    at.text_input(key="playground_value_1").set_value(X64)
+    for row in range(2, 5):
+        at.text_input(key=f"playground_name_{row}").set_value("")
+        at.text_input(key=f"playground_value_{row}").set_value("")
+    at.text_area(key="playground_f").set_value(
+        issue_lines(SQUARE, "(s0 + s1 + s2 + s3).sum(0)")
+    ).run()
+    assert not at.exception and not at.error
+    lesson = playground_lesson(
+        (("x", X64),), issue_lines(SQUARE, "(s0 + s1 + s2 + s3).sum(0)"), ONES
+    )
+    shown = escaped_message(
+        Translator("en"),
+        "playground.jacobian_too_costly",
+        name="y",
+        work=f"{lesson.jacobian_work:,}",
+        limit=f"{MAX_WORK:,}",
+    )
+    assert shown in [box.value for box in at.info]
+
+
+def test_a_graph_too_big_to_lay_out_is_described_instead_of_drawn():
+    """90 chained `@ D` onto one reshaped leaf took minutes to lay out in the browser."""
+    rows = (("x", "1, 2, 3, 4"), ("D", "1, 0; 0, 1"))
+    lines = ["a0 = x.reshape(2, 2)"] + [f"a{i + 1} = a{i}" + " @ D" * 9 for i in range(10)]
+    lines.append("a10.sum()")
+    lesson = playground_lesson(rows, "\n".join(lines), ONES)
+    size = graph_size(lesson.graph)
+    assert size.in_degree == 90 and not size.drawable
+    at = open_page("playground")
+    for row, (name, value) in enumerate((*rows, ("", ""), ("", "")), start=1):
+        at.text_input(key=f"playground_name_{row}").set_value(name)
+        at.text_input(key=f"playground_value_{row}").set_value(value)
+    at.text_area(key="playground_f").set_value("\n".join(lines)).run()
+    assert not at.exception and not at.error
+    assert not at.get("graphviz_chart")
+    info = [box.value for box in at.info if "90" in box.value]
+    assert info == [
+        catalog("en")["playground.graph_too_large"].format(
+            **vars(size),
+            max_nodes=MAX_DRAWN_NODES,
+            max_edges=MAX_DRAWN_EDGES,
+            max_in_degree=MAX_DRAWN_IN_DEGREE,
+            max_boxes=MAX_DRAWN_BOXES,
+        )
+    ]
+    at.text_area(key="playground_f").set_value("(x * x).sum()").run()
+    assert len(at.get("graphviz_chart")) == 1

@@ -17,8 +17,16 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
-from lessons.language.expression import MAX_INPUTS
-from lessons.language.graph import Step, to_dot
+from lessons.language.expression import MAX_INPUTS, MAX_WORK
+from lessons.language.graph import (
+    MAX_DRAWN_BOXES,
+    MAX_DRAWN_EDGES,
+    MAX_DRAWN_IN_DEGREE,
+    MAX_DRAWN_NODES,
+    Step,
+    graph_size,
+    to_dot,
+)
 from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
 from lessons.links import choice_from_link
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
@@ -185,6 +193,17 @@ def graph_dot(lesson: PlaygroundLesson, number: int) -> str:
     return to_dot(lesson.graph, done, lesson.steps[number - 1].node)
 
 
+def show_graph(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
+    """The graph, or why it is not drawn: a large one would freeze the learner's tab."""
+    size = graph_size(lesson.graph)
+    if size.drawable:
+        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        return
+    limits = {"max_nodes": MAX_DRAWN_NODES, "max_edges": MAX_DRAWN_EDGES}
+    limits |= {"max_in_degree": MAX_DRAWN_IN_DEGREE, "max_boxes": MAX_DRAWN_BOXES}
+    st.info(t("playground.graph_too_large", **vars(size), **limits), icon=":material/info:")
+
+
 def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     """What the node of this step received and what it passed to each of its inputs."""
     step = lesson.steps[number - 1]
@@ -242,6 +261,10 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
     if lesson.y.numel() > MAX_JACOBIAN_ROWS:
         count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
         st.info(message(t, "playground.jacobian_too_tall", name=name, count=count, limit=limit))
+        return
+    if lesson.jacobians_too_costly:
+        work, limit = f"{lesson.jacobian_work:,}", f"{MAX_WORK:,}"
+        st.info(message(t, "playground.jacobian_too_costly", name=name, work=work, limit=limit))
         return
     st.markdown(message(t, "playground.jacobian_intro", name=name))
     tabs = st.tabs([item.name for item in lesson.inputs])

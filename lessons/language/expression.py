@@ -6,8 +6,9 @@ checked tree, calling only the torch functions those lists name (looked up in ta
 built here, never by the text's own names). Before each operation runs, the size of its
 result is bounded from its arguments' sizes or, when that bound is not small enough,
 found by running it on "meta" tensors, which have shapes but no storage: an operation
-that would build a tensor of more than MAX_INTERMEDIATE_ENTRIES entries is refused
-before any memory is spent on it.
+that would build a tensor of more than MAX_INTERMEDIATE_ENTRIES entries (its result, or an
+operand a broadcasting `@` copies) is refused before any memory is spent on it. Its work
+is counted before it runs too, and the lines may not spend more than their limit.
 
 Results that contain nan or infinity are returned as they are: they are what torch
 computes, and the page shows them (see `Evaluation.finite`).
@@ -17,6 +18,7 @@ import ast
 import math
 import operator
 import textwrap
+import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -34,11 +36,32 @@ MAX_STATEMENTS = 12
 # near 200 nested brackets; the evaluator recurses once per level.
 MAX_NODES = 300
 MAX_DEPTH = 40
-# No tensor the expression builds, even for a moment, has more entries than this.
+# No tensor the expression builds, even for a moment, has more entries than this: the
+# results, and the operands a broadcasting `@` copies to their broadcast shape.
 MAX_INTERMEDIATE_ENTRIES = 4096
+# Work, counted before each operation runs and added up over the lines: one unit for each
+# entry an operation reads or writes and each multiply-add of a product, plus
+# OPERATION_WORK for the call itself (walking the tree and torch's dispatch cost about as
+# much as a pass over that many entries), and META_WORK more for a call first sized on meta
+# tensors (torch's meta kernels are Python: a millisecond or more for some, such as diag).
+OPERATION_WORK = 20_000
+META_WORK = 4_000_000
+# What one page run may spend on these lines in all: the forward pass, backward() and the
+# Jacobians together (lessons/language/playground.py and lessons/jacobian.py count them).
+MAX_WORK = 200_000_000
+# backward() through a graph costs at most this many times its forward pass: a product's
+# backward is two products, an element-wise operation's a few element-wise ones.
+BACKWARD_WORK = 3
+# One evaluation of the lines may spend a tenth of that (about 70 products of 64 x 64
+# matrices), leaving room for backward() and the Jacobians, which rerun them.
+MAX_FORWARD_WORK = MAX_WORK // 10
 # Whole numbers beyond this (the largest a float holds exactly) are refused, so that
 # constant arithmetic such as 9**9**9 is refused at once instead of running for hours.
 MAX_INTEGER = 2**53
+# CPython 3.11.7 counts ast.parse's recursion depth per interpreter, not per thread, so
+# two sessions parsing at once can fail with "AST constructor recursion depth mismatch"
+# (CPython gh-106905): one parse at a time. The walks below are iterative or plain Python.
+_PARSE_LOCK = threading.Lock()
 # How much of an offending piece, or of torch's message, an error quotes.
 PIECE_CHARS = 40
 MESSAGE_CHARS = 600
@@ -81,6 +104,7 @@ ALLOWED_ATTRIBUTES = ("T", "mT", "values")
 ALLOWED_KEYWORDS = ("dim", "keepdim", "p", "min", "max", "exponent", "reduction")
 ALLOWED_KEYWORDS += ("input", "other", "target", "dim0", "dim1", "start_dim", "end_dim")
 ALLOWED_KEYWORDS += ("dims",)  # added for the puzzles (issue 14): flip's
+ALLOWED_KEYWORDS += ("tensor", "mat2", "vec", "vec2", "diagonal")
 # Added for the puzzles (issue 14): `a > b` and its kin, only as torch.where's condition.
 _COMPARISONS = {
     ast.Gt: operator.gt,
@@ -93,11 +117,52 @@ _COMPARISONS = {
 # The only strings the language takes: a loss's reduction.
 KEYWORD_STRINGS = {"reduction": ("mean", "sum", "none")}
 
+# The parameters each function or method takes by position, in order; a method's tensor is
+# its first, `input`. Each positional argument is bound to its name and held to
+# ALLOWED_KEYWORDS like a keyword, so that no parameter outside it (`out`, `dtype`,
+# `_stacklevel`, `size_average`) is reached by position either: torch.norm's fifth
+# positional parameter is `out`. More arguments than listed are refused. SIZES takes any
+# number of whole numbers or tuples of them, as in `x.reshape(2, 3)`. A new function
+# needs its entry here (tests check that every allowed name has one).
+SIZES = "*sizes"
+_INPUT = ("input",)
+_REDUCE = ("input", "dim", "keepdim")
+_PAIR = ("input", "other")
+_LOSS = ("input", "target")
+POSITIONAL_PARAMETERS = MappingProxyType(
+    {
+        **dict.fromkeys((*_ELEMENTWISE, "tanh", "sigmoid", "relu", "t", "trace"), _INPUT),
+        **dict.fromkeys(("maximum", "minimum", "matmul"), _PAIR),
+        # torch.max(x, 1) is (input, dim), torch.max(x, W) is (input, other): both allowed.
+        **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), _REDUCE),
+        **dict.fromkeys(
+            ("cumsum", "softmax", "log_softmax", "squeeze", "unsqueeze"), ("input", "dim")
+        ),
+        **dict.fromkeys(("mse_loss", "l1_loss", "binary_cross_entropy_with_logits"), _LOSS),
+        **dict.fromkeys(("reshape", "view", "permute", "expand", "repeat"), ("input", SIZES)),
+        **dict.fromkeys(("detach", "clone"), _INPUT),
+        "pow": ("input", "exponent"),
+        "clamp": ("input", "min", "max"),
+        "norm": ("input", "p", "dim", "keepdim"),
+        "dot": ("input", "tensor"),
+        "mm": ("input", "mat2"),
+        "mv": ("input", "vec"),
+        "outer": ("input", "vec2"),
+        "transpose": ("input", "dim0", "dim1"),
+        "diag": ("input", "diagonal"),
+        "flatten": ("input", "start_dim", "end_dim"),
+        **dict.fromkeys(("ones_like", "zeros_like"), _INPUT),
+        "flip": ("input", SIZES),  # x.flip(0, 1) as well as torch.flip(x, (0, 1))
+        **dict.fromkeys(_CLASS_LOSSES, _LOSS),
+    }
+)
+
 # Upper bounds on the entries of a result, from its tensor arguments alone, so that most
 # operations need no meta run (torch's meta kernels are Python, about a millisecond each).
 # Element-wise, reducing and reshaping operations never exceed their arguments broadcast
-# together; products never exceed the product of their arguments' sizes. Every other
-# name (diag, expand, repeat, and any added later) runs on meta tensors first.
+# together; `@`, matmul, mm and mv give their exact size, and outer the product of its
+# arguments' sizes; expand, repeat and diag are bounded from their sizes. Any other name
+# (one added later) runs on meta tensors first.
 _BROADCAST_BOUNDED = frozenset(
     (*_ELEMENTWISE, *_ACTIVATIONS, *_REDUCTIONS, *_NORMALISERS, *_SHAPES, *ALLOWED_FUNCTIONAL)
 ) | {"dot", "t", "transpose", "trace", "view", "permute", "detach", "clone"}
@@ -154,6 +219,7 @@ class Script:
 class Evaluation:
     y: Tensor
     named: Mapping[str, Tensor]  # every assigned name, in the order of the lines
+    work: int  # what the lines cost, counted as MAX_WORK counts it
 
     @property
     def finite(self) -> bool:
@@ -168,7 +234,8 @@ def parse_script(text: str, input_names: Collection[str]) -> Script:
     if _bracket_depth(text) > MAX_DEPTH:
         raise InputError("expr_too_deep", {"limit": MAX_DEPTH})
     try:
-        module = ast.parse(textwrap.dedent(text))
+        with _PARSE_LOCK:
+            module = ast.parse(textwrap.dedent(text))
     except SyntaxError as error:
         raise InputError("expr_syntax", {"line": error.lineno or 1, "message": error.msg}) from None
     except ValueError as error:  # a null byte, in Python 3.11
@@ -185,19 +252,46 @@ def parse_script(text: str, input_names: Collection[str]) -> Script:
     return script
 
 
-def evaluate(script: Script, inputs: Mapping[str, Tensor]) -> Evaluation:
-    """Run the script on the inputs (the learner's leaf tensors): y and every named tensor."""
+def evaluate(
+    script: Script, inputs: Mapping[str, Tensor], work_limit: int = MAX_FORWARD_WORK
+) -> Evaluation:
+    """Run the script on the inputs (the learner's leaf tensors): y and every named tensor.
+
+    An operation that would bring the work counted beyond `work_limit` is refused before
+    it runs."""
     _validate(script, inputs.keys())
     for name, tensor in inputs.items():
         _check_size(name, tensor)
     values: dict[str, Tensor] = dict(inputs)
     named: dict[str, Tensor] = {}
+    meter = _Meter(work_limit)
     y = None
     for statement in script.statements:
-        y = _tensor(statement.expression, _Evaluator(values).value(statement.expression))
+        y = _tensor(statement.expression, _Evaluator(values, meter).value(statement.expression))
         if statement.target is not None:
             values[statement.target] = named[statement.target] = y
-    return Evaluation(y=y, named=MappingProxyType(named))
+    return Evaluation(y=y, named=MappingProxyType(named), work=meter.spent)
+
+
+class _Meter:
+    """The work one evaluation has counted; it refuses to go beyond its limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    def charge(self, node: ast.expr, work: int) -> None:
+        if self.spent + work > self.limit:
+            raise InputError(
+                "expr_too_much_work",
+                {
+                    "piece": _piece(node),
+                    "work": f"{self.spent + work:,}",
+                    "limit": f"{self.limit:,}",
+                    "operation": f"{OPERATION_WORK:,}",
+                },
+            )
+        self.spent += work
 
 
 def _statement(node: ast.stmt, is_last: bool) -> Statement:
@@ -333,6 +427,37 @@ def _checked_number(node: ast.AST, value: object) -> Number:
     return value
 
 
+def _bind_positional(node: ast.Call) -> tuple[str, ...]:
+    """The parameter names an allowed call's positional arguments bind to, each one held to
+    ALLOWED_KEYWORDS as a keyword would be; too many arguments are refused."""
+    name = node.func.attr
+    # A name without its entry takes only its tensor by position: safe, if terse.
+    parameters = POSITIONAL_PARAMETERS.get(name, _INPUT)
+    count = len(node.args) + _is_method_call(node)
+    if SIZES in parameters:
+        start = parameters.index(SIZES)
+        bound = parameters[:start] + (SIZES,) * max(count - start, 0)
+    else:
+        bound = parameters[:count]
+    if len(bound) < count:
+        raise InputError(
+            "expr_positional",
+            {
+                "piece": _piece(node),
+                "name": name,
+                "count": count,
+                "limit": len(parameters),
+                "parameters": ", ".join(parameters),
+            },
+        )
+    for parameter in bound:
+        if parameter != SIZES and parameter not in ALLOWED_KEYWORDS:
+            raise InputError(
+                "expr_keyword", {"piece": parameter, "keywords": ", ".join(ALLOWED_KEYWORDS)}
+            )
+    return bound
+
+
 class _Checker:
     """Refuses, before anything runs, every construct outside the language."""
 
@@ -385,6 +510,7 @@ class _Checker:
         elif _torch_function(node.func) is torch.where:
             self._where(node)
             return
+        _bind_positional(node)
         target = _class_target(node) if node.func.attr in _CLASS_LOSSES else None
         for argument in node.args:
             if argument is not target:
@@ -489,8 +615,9 @@ def _slice_bound(node: ast.expr | None) -> int | None:
 class _Evaluator:
     """Walks a checked tree; every operation is sized before it runs."""
 
-    def __init__(self, values: Mapping[str, Tensor]) -> None:
+    def __init__(self, values: Mapping[str, Tensor], meter: _Meter) -> None:
         self._values = values
+        self._meter = meter
 
     def value(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
@@ -501,14 +628,14 @@ class _Evaluator:
             left, right = self._operand(node.left), self._operand(node.right)
             function = _BINARY[type(node.op)]
             if isinstance(left, Tensor) or isinstance(right, Tensor):
-                bound = _product_bound if isinstance(node.op, ast.MatMult) else _broadcast_bound
-                return _run(node, function, (left, right), {}, bound)
+                bound = _matmul_bound if isinstance(node.op, ast.MatMult) else _broadcast_bound
+                return _run(node, function, (left, right), {}, bound, self._meter)
             return _number_math(node, function, left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self._operand(node.operand)
             function = _UNARY[type(node.op)]
             if isinstance(operand, Tensor):
-                return _run(node, function, (operand,), {}, _broadcast_bound)
+                return _run(node, function, (operand,), {}, _broadcast_bound, self._meter)
             return function(operand)
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -516,7 +643,7 @@ class _Evaluator:
             return self._attribute(node)
         if isinstance(node, ast.Subscript):
             indexed = (self._operand(node.value), _index(node.slice))
-            return _run(node, operator.getitem, indexed, {}, _broadcast_bound)
+            return _run(node, operator.getitem, indexed, {}, _broadcast_bound, self._meter)
         raise InputError("expr_not_allowed", {"piece": _piece(node)})
 
     def _operand(self, node: ast.expr) -> Tensor | Number:
@@ -533,7 +660,9 @@ class _Evaluator:
             function, args = _torch_function(node.func), []
         args += [self._argument(argument) for argument in node.args]
         kwargs = {keyword.arg: self._argument(keyword.value) for keyword in node.keywords}
-        return _run(node, function, tuple(args), kwargs, _size_bound(node.func.attr))
+        _refuse_warnings(node, args, kwargs)
+        bound = _size_bound(node.func.attr, tuple(args), kwargs)
+        return _run(node, function, tuple(args), kwargs, bound, self._meter)
 
     def _argument(self, node: ast.expr) -> object:
         if isinstance(node, ast.Compare):  # torch.where's condition, checked by _where
@@ -551,15 +680,39 @@ class _Evaluator:
         """Added for the puzzles (issue 14): a bool tensor no larger than its sides."""
         left, right = self._operand(node.left), self._operand(node.comparators[0])
         function = _COMPARISONS[type(node.ops[0])]
-        return _run(node, function, (left, right), {}, _broadcast_bound)
+        return _run(node, function, (left, right), {}, _broadcast_bound, self._meter)
 
     def _attribute(self, node: ast.Attribute) -> Value:
         value = self.value(node.value)
         if isinstance(value, _PAIRS) and node.attr == "values":
             return value.values
         if isinstance(value, Tensor) and node.attr in _TENSOR_ATTRIBUTES:
-            return _run(node, _TENSOR_ATTRIBUTES[node.attr], (value,), {}, _broadcast_bound)
+            if node.attr == "T" and value.dim() != 2:  # torch warns: deprecated there
+                raise InputError(
+                    "expr_transpose", {"piece": _piece(node), "shape": tuple(value.shape)}
+                )
+            attribute = _TENSOR_ATTRIBUTES[node.attr]
+            return _run(node, attribute, (value,), {}, _broadcast_bound, self._meter)
         raise InputError("expr_attribute", {"piece": _piece(node)})
+
+
+def _refuse_warnings(node: ast.Call, args: list, kwargs: Mapping[str, object]) -> None:
+    """Refuse, before torch runs, the calls torch would answer with a warning. Warnings are
+    process-wide state: each new text would be logged and kept in the warnings registry,
+    and a loss's text quotes the learner's shapes."""
+    name = node.func.attr
+    # The arguments by the names POSITIONAL_PARAMETERS binds them to.
+    parameters = POSITIONAL_PARAMETERS.get(name, _INPUT)
+    named = dict(zip(parameters, args, strict=False)) | dict(kwargs)
+    # torch.softmax(x) raises for itself; F.softmax(x) warns, then picks a dim.
+    functional = (_torch_path(node.func) or ())[1:3] == ("nn", "functional")
+    if functional and name in ("softmax", "log_softmax") and named.get("dim") is None:
+        raise InputError("expr_dim_needed", {"piece": _piece(node), "name": name})
+    given, target = named.get("input"), named.get("target")
+    tensors = isinstance(given, Tensor) and isinstance(target, Tensor)
+    if name in ("mse_loss", "l1_loss") and tensors and given.shape != target.shape:
+        shapes = {"input": tuple(given.shape), "target": tuple(target.shape)}
+        raise InputError("expr_loss_shapes", {"piece": _piece(node), **shapes})
 
 
 def _number_math(node: ast.expr, function: Callable, left: Number, right: Number) -> Number:
@@ -575,24 +728,31 @@ def _number_math(node: ast.expr, function: Callable, left: Number, right: Number
         ) from None
 
 
-def _run(node: ast.expr, function: Callable, args: tuple, kwargs: dict, bound: Callable) -> Value:
-    """Call a torch function once the size of its result is known to fit.
+def _run(
+    node: ast.expr, function: Callable, args: tuple, kwargs: dict, bound: Callable, meter: _Meter
+) -> Value:
+    """Call a torch function once the size of its result is known to fit, and its work too.
 
     `bound` gives an upper bound on the result's entries from the tensor arguments, or
     None. When it does not show that the result fits, the call runs first on meta tensors,
     which gives the exact shape without storage."""
     tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, Tensor)]
+    work = OPERATION_WORK + sum(tensor.numel() for tensor in tensors)
+    work += _product_work(node, function, tensors)
     most = bound(tensors)
     sized = most is not None and most <= MAX_INTERMEDIATE_ENTRIES
     if not sized:
+        work += META_WORK
         try:
             with torch.no_grad():
-                _check_size(node, function(*_on_meta(args), **_on_meta(kwargs)))
-                sized = True
+                meta = function(*_on_meta(args), **_on_meta(kwargs))
+            _check_size(node, meta)
+            most, sized = _entries(meta), True
         except InputError:
             raise
         except Exception:  # the real call below raises torch's own message
             pass
+    meter.charge(node, work + (most if sized else 0))
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # whatever torch raises, the learner reads
@@ -603,12 +763,113 @@ def _run(node: ast.expr, function: Callable, args: tuple, kwargs: dict, bound: C
     return result
 
 
-def _size_bound(name: str) -> Callable[[list[Tensor]], int | None]:
+def _entries(result: object) -> int:
+    pair = result if isinstance(result, _PAIRS) else (result,)
+    return sum(tensor.numel() for tensor in pair if isinstance(tensor, Tensor))
+
+
+def _product_work(node: ast.expr, function: Callable, tensors: list[Tensor]) -> int:
+    """A product's multiply-adds and its operands at their broadcast shape, which a
+    broadcasting `@` copies them to (forward and backward): each is refused above
+    MAX_INTERMEDIATE_ENTRIES, like a result. 0 for anything else or shapes torch refuses."""
+    dims = _PRODUCT_DIMS.get(function)
+    if dims is None or len(tensors) != 2:
+        return 0
+    found = dims(*(tuple(tensor.shape) for tensor in tensors))
+    if found is None:
+        return 0
+    batch, n, k, m = found
+    for operand in ((*batch, n, k), (*batch, k, m)):
+        _check_shape(node, torch.Size(operand))
+    return math.prod(batch) * (n * k + k * m + n * k * m)
+
+
+def _matmul_dims(
+    a: tuple[int, ...], b: tuple[int, ...]
+) -> tuple[tuple[int, ...], int, int, int] | None:
+    """(batch shape, n, k, m) of `a @ b` as torch.matmul broadcasts it, or None when torch
+    would refuse the shapes (it then says why)."""
+    if not a or not b:
+        return None
+    n, k = (1, a[0]) if len(a) == 1 else a[-2:]
+    k_b, m = (b[0], 1) if len(b) == 1 else b[-2:]
+    try:
+        batch = tuple(torch.broadcast_shapes(a[:-2], b[:-2]))
+    except RuntimeError:
+        return None
+    return (batch, n, k, m) if k == k_b else None
+
+
+def _outer_dims(
+    a: tuple[int, ...], b: tuple[int, ...]
+) -> tuple[tuple[int, ...], int, int, int] | None:
+    return ((), a[0], 1, b[0]) if len(a) == len(b) == 1 else None
+
+
+_PRODUCT_DIMS = {
+    operator.matmul: _matmul_dims,
+    **{
+        table[name]: _matmul_dims
+        for table in (_TORCH_FUNCTIONS, _METHODS)
+        for name in ("matmul", "mm", "mv", "dot")
+    },
+    **{table["outer"]: _outer_dims for table in (_TORCH_FUNCTIONS, _METHODS)},
+}
+
+
+def _size_bound(
+    name: str, args: tuple = (), kwargs: Mapping[str, object] = MappingProxyType({})
+) -> Callable[[list[Tensor]], int | None]:
     if name in _BROADCAST_BOUNDED:
         return _broadcast_bound
     if name in _PRODUCT_BOUNDED:
-        return _product_bound
+        return _product_bound if name == "outer" else _matmul_bound
+    if name in _SHAPE_BOUNDS:
+        return lambda tensors: _shape_bound(name, args, kwargs)
     return _no_bound
+
+
+def _shape_bound(name: str, args: tuple, kwargs: Mapping[str, object]) -> int | None:
+    try:
+        return _SHAPE_BOUNDS[name](*args, **kwargs)
+    except TypeError:  # given by keyword, as in torch.diag(input=x): the meta run sizes it
+        return None
+
+
+def _sizes(sizes: tuple) -> tuple[int, ...] | None:
+    """The whole numbers of `x.expand(2, 3)` or `x.expand((2, 3))`, None for anything else."""
+    if len(sizes) == 1 and isinstance(sizes[0], tuple):
+        sizes = sizes[0]
+    whole = all(isinstance(size, int) and not isinstance(size, bool) for size in sizes)
+    return tuple(sizes) if whole else None
+
+
+def _expand_bound(tensor: object, *sizes: object) -> int | None:
+    found = _sizes(sizes)
+    if not isinstance(tensor, Tensor) or found is None or min(found, default=0) < -1:
+        return None
+    # -1 keeps a size of the tensor's, at most its largest.
+    kept = max(tensor.shape, default=1)
+    return math.prod(kept if size == -1 else size for size in found)
+
+
+def _repeat_bound(tensor: object, *repeats: object) -> int | None:
+    found = _sizes(repeats)
+    if not isinstance(tensor, Tensor) or found is None or min(found, default=0) < 0:
+        return None
+    return tensor.numel() * math.prod(found)
+
+
+def _diag_bound(tensor: object, diagonal: object = 0) -> int | None:
+    if not isinstance(tensor, Tensor) or not isinstance(diagonal, int) or tensor.dim() > 2:
+        return None
+    if tensor.dim() == 1:  # a square matrix with the vector on its diagonal-th diagonal
+        return (tensor.numel() + abs(diagonal)) ** 2
+    return tensor.numel()
+
+
+# Bounds from the arguments themselves, for names whose result can outgrow their inputs.
+_SHAPE_BOUNDS = {"expand": _expand_bound, "repeat": _repeat_bound, "diag": _diag_bound}
 
 
 def _broadcast_bound(tensors: list[Tensor]) -> int:
@@ -623,6 +884,15 @@ def _broadcast_bound(tensors: list[Tensor]) -> int:
 
 def _product_bound(tensors: list[Tensor]) -> int:
     return math.prod(tensor.numel() for tensor in tensors)
+
+
+def _matmul_bound(tensors: list[Tensor]) -> int | None:
+    """The exact entries of `a @ b` (also mm, mv), or None for shapes torch refuses."""
+    found = len(tensors) == 2 and _matmul_dims(*(tuple(tensor.shape) for tensor in tensors))
+    if not found:
+        return None
+    batch, n, _, m = found
+    return math.prod(batch) * n * m
 
 
 def _no_bound(tensors: list[Tensor]) -> None:

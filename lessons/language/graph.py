@@ -142,6 +142,68 @@ def _copies(gradients: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
     return tuple(None if g is None else g.detach().clone() for g in gradients)
 
 
+# A graph is drawn only if the browser lays it out quickly (st.graphviz_chart runs Graphviz's
+# dot as WebAssembly). dot places every node on a level and splits an arrow that crosses k
+# levels into k pieces joined by k - 1 invisible boxes, then reorders each level to reduce
+# crossings: many arrows into one node (90 chained `@ D` onto one leaf D) or long arrows
+# make it take minutes. Measured in Chromium here, the costliest graphs within these bounds
+# appear 0.1-0.4 s later than a 2-node graph does (up to 1.1 s on a busy machine); the
+# starter examples have at most 10 nodes.
+MAX_DRAWN_NODES = 120
+MAX_DRAWN_EDGES = 160
+MAX_DRAWN_IN_DEGREE = 12
+MAX_DRAWN_BOXES = 400  # nodes and invisible boxes together
+
+
+@dataclass(frozen=True)
+class GraphSize:
+    nodes: int
+    edges: int
+    in_degree: int  # the most arrows into one node
+    boxes: int  # nodes plus the invisible boxes of arrows that cross levels
+
+    @property
+    def drawable(self) -> bool:
+        return (
+            self.nodes <= MAX_DRAWN_NODES
+            and self.edges <= MAX_DRAWN_EDGES
+            and self.in_degree <= MAX_DRAWN_IN_DEGREE
+            and self.boxes <= MAX_DRAWN_BOXES
+        )
+
+
+def graph_size(graph: Graph) -> GraphSize:
+    """How much layout work the graph is, with each node on the level below its lowest
+    parent (the longest path from y), as dot ranks a tree-like graph."""
+    level = _levels(graph)
+    incoming = [0] * len(graph.nodes)
+    for edge in graph.edges:
+        incoming[edge.target] += 1
+    spans = sum(level[edge.target] - level[edge.source] - 1 for edge in graph.edges)
+    return GraphSize(
+        len(graph.nodes), len(graph.edges), max(incoming, default=0), len(graph.nodes) + spans
+    )
+
+
+def _levels(graph: Graph) -> list[int]:
+    """Each node's longest distance from nodes[0], in an order where parents come first."""
+    children: list[list[int]] = [[] for _ in graph.nodes]
+    parents = [0] * len(graph.nodes)
+    for edge in graph.edges:
+        children[edge.source].append(edge.target)
+        parents[edge.target] += 1
+    level = [0] * len(graph.nodes)
+    ready = [index for index, count in enumerate(parents) if count == 0]
+    while ready:
+        node = ready.pop()
+        for child in children[node]:
+            level[child] = max(level[child], level[node] + 1)
+            parents[child] -= 1
+            if parents[child] == 0:
+                ready.append(child)
+    return level
+
+
 # Fill colours: the node of the step being shown, nodes the engine already ran, the rest.
 CURRENT_COLOUR = "#f6b26b"
 DONE_COLOUR = "#cfe2f3"

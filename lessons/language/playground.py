@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 from torch.autograd.functional import jacobian
 
-from lessons.language.expression import Script, evaluate, parse_script
+from lessons.language.expression import BACKWARD_WORK, MAX_WORK, Script, evaluate, parse_script
 from lessons.language.graph import Graph, Step, record_backward, trace
 from lessons.parsing import InputError, check_input_name, parse_tensor
 from lessons.program import Program, ProgramWriter, leaf_literal, runtime_error
@@ -58,6 +58,13 @@ class PlaygroundLesson:
     graph: Graph
     steps: tuple[Step, ...]  # the engine's order, with the gradients in and out
     program: Program
+    work: int  # the work counted for this run: forward, backward() and the Jacobians built
+    jacobian_work: int  # what the Jacobians cost, counted; not built beyond MAX_WORK
+
+    @property
+    def jacobians_too_costly(self) -> bool:
+        built = any(item.jacobian is not None for item in self.inputs)
+        return not built and self.y.numel() <= MAX_JACOBIAN_ROWS
 
 
 def playground_lesson(
@@ -88,8 +95,12 @@ def playground_lesson(
         writer.show(f"{name}.grad =", f"{name}.grad", leaf.grad)
 
     weights = v.reshape(-1) if v is not None else torch.ones(y.numel())
-    if y.numel() <= MAX_JACOBIAN_ROWS:
+    work = evaluation.work * (1 + BACKWARD_WORK)
+    # The batched Jacobian runs the lines once more and backward() once per row of y.
+    jacobian_work = evaluation.work * (1 + BACKWARD_WORK * y.numel())
+    if y.numel() <= MAX_JACOBIAN_ROWS and work + jacobian_work <= MAX_WORK:
         jacobians = _jacobians(script, leaves)
+        work += jacobian_work
     else:
         jacobians = (None,) * len(leaves)
     results = tuple(
@@ -107,6 +118,8 @@ def playground_lesson(
         graph=graph,
         steps=steps,
         program=writer.finish(),
+        work=work,
+        jacobian_work=jacobian_work,
     )
 
 
