@@ -85,11 +85,12 @@ def show(page: Page, base_url: str, target: tuple[PageSpec | str, str], language
     path = spec if isinstance(spec, str) else spec.path
     open_page(page, base_url, path, "&".join(filter(None, [query, f"lang={language}"])))
     if isinstance(spec, PageSpec):
-        expect_page_shown(page, spec)
-    elif query:  # the link's graph: one box per node torch recorded
-        expect(page.locator(f"{GRAPH} svg g.node")).to_have_count(6)
-    wait_until_settled(page)
-    expect(page.locator(EXCEPTION)).to_have_count(0)
+        expect_page_shown(page, spec)  # its result, the run over, no exception
+    else:
+        if query:  # the link's graph: one box per node torch recorded
+            expect(page.locator(f"{GRAPH} svg g.node")).to_have_count(6)
+        wait_until_settled(page)
+        expect(page.locator(EXCEPTION)).to_have_count(0)
     page.wait_for_function(DRAWN)
 
 
