@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 
 # Up to this many rows and columns a cell is large enough to print its value.
 MAX_ANNOTATED = 12
-# Diverging, centred on zero: negative blue, positive red, zero white.
+# Diverging, centred on zero: negative blue, positive red, zero white (readable with
+# red-green colour blindness, and every value is also printed or in a table).
 COLORSCALE = "RdBu_r"
 # Space between the two panels of the weighted-rows figure, as a fraction of its height.
 _PANEL_GAP = 0.06
@@ -82,10 +83,8 @@ def jacobian_figure(
     A J still being built has NaN where nothing is known yet: those cells stay blank.
     `current_row`/`current_column` (1-based) frame the row or column just filled, and
     `limit` fixes the colour scale to ±limit, so a colour keeps its number as J fills."""
-    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
+    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels, limit)
     heatmap.update(hoverongaps=False)
-    if limit is not None:
-        heatmap.update(zmin=-limit, zmax=limit)
     rows, columns = jacobian.shape
     frames = []
     if current_row is not None:
@@ -116,14 +115,15 @@ def weighted_rows_figure(
 ) -> go.Figure:
     """diag(v)·J on top and, on the same x-axis beneath it, its column sums vᵀJ."""
     m, n = weighted_rows.shape
-    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels)
+    # One colour scale for both, so that a colour means the same number in each.
+    limit = _magnitude(np.concatenate([weighted_rows.ravel(), column_sums.ravel()]))
+    top = _heatmap(weighted_rows, "v·∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels, limit)
     sums_labels = EntryLabels([sums_label], labels.columns)
-    sums = _heatmap(column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", sums_labels)
-    # One colour scale for both, so that a colour means the same number in each
-    # (1 when everything is zero, to keep the scale from collapsing).
-    limit = float(max(np.abs(weighted_rows).max(), np.abs(column_sums).max())) or 1.0
-    top.update(zmin=-limit, zmax=limit, xaxis="x", yaxis="y")
-    sums.update(zmin=-limit, zmax=limit, xaxis="x2", yaxis="y2", showscale=False)
+    sums = _heatmap(
+        column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", sums_labels, limit
+    )
+    top.update(xaxis="x", yaxis="y")
+    sums.update(xaxis="x2", yaxis="y2", showscale=False)
     # Two stacked panels, m rows above one, written out as axis domains: what
     # make_subplots(rows=2, shared_xaxes=True) produces, at a fraction of its cost.
     split = (1 - _PANEL_GAP) / (m + 1)
@@ -203,20 +203,34 @@ def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
     )
 
 
-def _heatmap(matrix: np.ndarray, hover: str, labels: EntryLabels) -> go.Heatmap:
+def _heatmap(
+    matrix: np.ndarray, hover: str, labels: EntryLabels, limit: float | None = None
+) -> go.Heatmap:
+    """Colours from -limit to +limit (by default the largest finite |entry|), white at 0,
+    and a colour bar that labels 0 and both ends."""
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
+    limit = _magnitude(matrix) if limit is None else limit
     return go.Heatmap(
         z=matrix,
         x=labels.for_columns(columns),
         y=labels.for_rows(rows),
         colorscale=COLORSCALE,
-        zmid=0,
+        zmin=-limit,
+        zmax=limit,
+        colorbar={"tickvals": [-limit, -limit / 2, 0, limit / 2, limit], "tickformat": ".3~g"},
         texttemplate="%{z:.4~g}" if small else None,
         hovertemplate=hover,
         xgap=1,
         ygap=1,
     )
+
+
+def _magnitude(values: np.ndarray) -> float:
+    """The largest finite |value|; 1 when there is none or all are zero, so that the colour
+    scale never collapses (a Jacobian being filled is all NaN at first)."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
 def _layout(title: str, rows: int) -> dict:
@@ -267,8 +281,20 @@ class LogCurve:
     dashed: bool
 
 
-# One colour per group of curves (Plotly's first two defaults: blue, red).
+# One colour per group of curves (Plotly's first two defaults: blue, red), and one marker
+# shape, so that the groups differ in more than colour.
 CURVE_COLOURS = ("#636efa", "#ef553b")
+CURVE_MARKERS = ("circle", "square")
+
+
+def error_curves_table(curves: list[LogCurve], step_label: str) -> pd.DataFrame:
+    """The numbers of the error chart: one row per step h, one column per curve."""
+    table = pd.DataFrame(
+        {curve.name: pd.Series(curve.errors, index=curve.steps) for curve in curves}
+    )
+    table.index = [f"{step:.0e}" for step in table.index]
+    table.index.name = step_label
+    return table
 
 
 def error_curves_figure(
@@ -287,7 +313,7 @@ def error_curves_figure(
                 name=curve.name,
                 mode="lines+markers",
                 line={"color": colour, "dash": "dash" if curve.dashed else "solid"},
-                marker={"size": 5},
+                marker={"size": 5, "symbol": CURVE_MARKERS[curve.group % len(CURVE_MARKERS)]},
                 hovertemplate=f"{curve.name}<br>h = %{{x:.1e}}: %{{y:.3g}}<extra></extra>",
             )
         )

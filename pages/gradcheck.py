@@ -1,6 +1,13 @@
 import streamlit as st
 
-from charts import AxisTitles, LogCurve, error_curves_figure, labelled_table, symbols
+from charts import (
+    AxisTitles,
+    LogCurve,
+    error_curves_figure,
+    error_curves_table,
+    labelled_table,
+    symbols,
+)
 from lessons.gradcheck import (
     DEFAULT_EXPONENT,
     DIFFERENCE_LATEX,
@@ -23,6 +30,7 @@ from ui.widgets import (
     run_lesson,
     show_closing,
     show_goal,
+    show_matrix,
     show_program,
     vector_input,
 )
@@ -98,7 +106,8 @@ if lesson:
         t("gradcheck.best_marker"),
         t("gradcheck.chosen_marker", h=h),
     )
-    st.plotly_chart(figure, width="stretch", key="gradcheck_curves")
+    table = error_curves_table(curves, t("gradcheck.axis_step"))
+    show_matrix(t, figure, table, "gradcheck_curves")
     st.dataframe(
         labelled_table(
             [curve.name for curve in curves],

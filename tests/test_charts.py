@@ -8,6 +8,7 @@ from charts import (
     EntryLabels,
     LogCurve,
     error_curves_figure,
+    error_curves_table,
     grouped_bars_figure,
     jacobian_figure,
     labelled_table,
@@ -32,7 +33,10 @@ def test_jacobian_figure_draws_j_with_rows_y_and_columns_x():
     assert isinstance(heatmap, go.Heatmap)
     np.testing.assert_array_equal(heatmap.z, J)
     assert list(heatmap.y) == ["y₁", "y₂"] and list(heatmap.x) == ["x₁", "x₂", "x₃"]
-    assert heatmap.zmid == 0 and heatmap.colorscale[0][1] != heatmap.colorscale[-1][1]
+    # Centred on zero, from -max|J| to +max|J|, with 0 labelled on the colour bar.
+    assert (heatmap.zmin, heatmap.zmax) == (-4.0, 4.0)
+    assert heatmap.colorscale[0][1] != heatmap.colorscale[-1][1]
+    assert list(heatmap.colorbar.tickvals) == [-4.0, -2.0, 0.0, 2.0, 4.0]
     assert heatmap.hovertemplate.startswith("∂%{y}/∂%{x}")
     assert figure.layout.title.text == "J"
     assert figure.layout.xaxis.title.text == "columns"
@@ -59,6 +63,14 @@ def test_weighted_rows_figure_puts_the_column_sums_beneath_on_the_same_x_axis():
     assert figure.layout.xaxis.matches == "x2" or figure.layout.xaxis2.matches == "x"
     # One colour scale for both panels.
     assert (top.zmin, top.zmax) == (bottom.zmin, bottom.zmax) == (-2.0, 2.0)
+
+
+def test_a_jacobian_being_filled_keeps_its_fixed_scale_and_ignores_nan_and_inf():
+    filling = np.array([[1.0, np.nan], [np.inf, -0.5]])
+    assert jacobian_figure(filling, TITLES).data[0].zmax == 1.0
+    (heatmap,) = jacobian_figure(np.full((2, 2), np.nan), TITLES, limit=3.0).data
+    assert (heatmap.zmin, heatmap.zmax) == (-3.0, 3.0)
+    assert 0.0 in heatmap.colorbar.tickvals
 
 
 def test_weighted_rows_figure_of_zeros_keeps_a_usable_colour_scale():
@@ -112,6 +124,7 @@ def test_error_curves_are_log_log_with_each_minimum_starred_and_the_chosen_step_
     np.testing.assert_array_equal(line_c.y, curves[0].errors)
     assert line_f.line.dash == "dash" and line_c.line.dash == "solid"
     assert line_c.line.color != line_f.line.color
+    assert line_c.marker.symbol != line_f.marker.symbol  # not told apart by colour alone
     assert (list(star_c.x), list(star_c.y)) == ([1e-4], [1e-9])
     assert (list(star_f.x), list(star_f.y)) == ([1e-2], [1e-3])
     assert star_c.marker.symbol == "star" and star_c.marker.color == line_c.line.color
@@ -122,6 +135,10 @@ def test_error_curves_are_log_log_with_each_minimum_starred_and_the_chosen_step_
     assert (label.text, label.x, label.xanchor) == ("chosen", -4, "left")
     # Decades only: no crowded minor labels between powers of ten.
     assert figure.layout.xaxis.dtick == figure.layout.yaxis.dtick == 1
+    table = error_curves_table(curves, "h")
+    assert list(table.index) == ["1e+00", "1e-02", "1e-04", "1e-06"] and table.index.name == "h"
+    assert list(table.columns) == ["c", "f"]
+    np.testing.assert_array_equal(table["f"], curves[1].errors)
 
 
 def test_labelled_table_keeps_the_labels_and_columns_in_order():

@@ -10,6 +10,7 @@ from lessons.language.graph import (
     DONE_COLOUR,
     MAX_DRAWN_BOXES,
     MAX_DRAWN_IN_DEGREE,
+    WAITING_COLOUR,
     Edge,
     Graph,
     Node,
@@ -182,10 +183,14 @@ def test_dot_text_highlights_the_current_node_and_escapes_labels():
     assert dot.startswith("digraph backward {") and dot.endswith("}")
     assert f'n1 [label="MulBackward0\\n(2,)", fillcolor="{CURRENT_COLOUR}", penwidth=3]' in dot
     assert f'fillcolor="{DONE_COLOUR}"' in dot.splitlines()[2]
+    waiting = [line for line in dot.splitlines() if f'fillcolor="{WAITING_COLOUR}"' in line]
+    assert waiting and all('style="rounded,filled,dashed"' in line for line in waiting)
+    assert dot.count("dashed") == len(waiting)
     assert "n0 -> n1;" in dot and "n1 -> n2;" in dot
     # Inside every quoted string, each quote is escaped: the label cannot break out.
     strings = re.findall(r'"((?:[^"\\]|\\.)*)"', dot)
-    assert 'x\\"]; evil [label=\\"\\\\l<b>' in strings[-2].split("\\n")[0]
+    (label,) = [string for string in strings if "evil" in string]
+    assert 'x\\"]; evil [label=\\"\\\\l<b>' in label.split("\\n")[0]
     assert "evil [" not in re.sub(r'"(?:[^"\\]|\\.)*"', "", dot)
     assert dot_string('a\\b"c\td') == 'a\\\\b\\"cd'
 

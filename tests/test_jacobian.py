@@ -199,7 +199,9 @@ def test_the_current_column_is_framed_top_to_bottom():
     figure = jacobian_figure(np.full((3, 2), np.nan), TITLES, current_column=2)
     (frame,) = figure.layout.shapes
     assert (frame.x0, frame.x1, frame.y0, frame.y1) == (0.5, 1.5, -0.5, 2.5)
-    assert isinstance(figure.data[0], go.Heatmap) and figure.data[0].zmin is None
+    # Nothing known yet and no limit given: a unit scale, not a collapsed one.
+    assert isinstance(figure.data[0], go.Heatmap)
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (-1.0, 1.0)
 
 
 # --- the page ---------------------------------------------------------------------------

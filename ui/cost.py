@@ -4,9 +4,10 @@ import threading
 
 import streamlit as st
 
-from charts import CostTitles, cost_figure, shape_cost_figure
+from charts import CostTitles, cost_figure, labelled_table, shape_cost_figure
 from lessons.cost import METHODS, CostMeasurement, Timing, measure_cost
 from ui.session import Translator
+from ui.widgets import show_matrix
 
 RESULT = "jacobian_cost"
 REQUESTED = "jacobian_cost_requested"
@@ -51,11 +52,9 @@ def show_measurement(t: Translator, measurement: CostMeasurement) -> None:
         for method in METHODS
     }
     titles = CostTitles(t("jacobian.cost_chart"), t("jacobian.cost_size"), t("jacobian.cost_time"))
-    st.plotly_chart(
-        cost_figure([timing.n for timing in square], milliseconds, titles),
-        width="stretch",
-        key="jacobian_cost_chart",
-    )
+    sizes = [timing.n for timing in square]
+    table = labelled_table([str(n) for n in sizes], milliseconds)
+    show_matrix(t, cost_figure(sizes, milliseconds, titles), table, "jacobian_cost_chart")
     largest = measurement.largest
     with st.container(key="jacobian_cost_conclusion"):
         st.markdown(
@@ -145,9 +144,8 @@ def _show_shapes(t: Translator, shapes: dict[str, Timing]) -> None:
     titles = CostTitles(
         t("jacobian.shape_chart"), t("jacobian.shape_axis"), t("jacobian.cost_time")
     )
-    st.plotly_chart(
-        shape_cost_figure(names, milliseconds, titles), width="stretch", key="jacobian_shape_chart"
-    )
+    figure = shape_cost_figure(names, milliseconds, titles)
+    show_matrix(t, figure, labelled_table(names, milliseconds), "jacobian_shape_chart")
     for name, shape in zip(names, shapes.values(), strict=True):
         faster = "reverse" if shape.jacrev < shape.jacfwd else "forward"
         st.markdown(

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, translate
+from ui.document import fit_formulas, set_document_language
 from ui.practice import show_progress
 
 LANGUAGE_KEY = "lang"
@@ -31,7 +32,8 @@ def initial_language() -> str:
 
 def start_page() -> Translator:
     """Call first on every page. Returns the translator for this session's language,
-    after drawing the learner's progress in the sidebar.
+    after drawing the learner's progress in the sidebar and telling the browser the
+    document's language.
 
     A `pages/` folder next to app.py makes a fresh server answer its first request the
     old way: a deep link such as /vjp then runs the page without app.py (no navigation,
@@ -44,4 +46,6 @@ def start_page() -> Translator:
         st.rerun()
     t = Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
     show_progress(t)
+    set_document_language(t.language)
+    fit_formulas()
     return t

@@ -173,7 +173,8 @@ def axis_titles(t: Translator, title_key: str) -> AxisTitles:
 
 
 def show_matrix(t: Translator, figure: go.Figure, table: pd.DataFrame, key: str) -> None:
-    """The chart, and the same numbers as a table for readers who cannot use colour."""
+    """The chart, and the same numbers as a table: for screen readers, and for readers who
+    cannot use colour."""
     st.plotly_chart(figure, width="stretch", key=key)
     with st.expander(t("common.table")):
         st.dataframe(table, width="stretch")

@@ -225,8 +225,12 @@ def to_dot(graph: Graph, done: Collection[int] = (), current: int | None = None)
         )
         text = [", ".join(node.names), node.kind, *(shape_text(shape) for shape in node.shapes)]
         label = "\\n".join(dot_string(line) for line in text if line)
+        # Not by colour alone: the current node has a thick border, waiting ones a dashed one.
         penwidth = 3 if index == current else 1
-        lines.append(f'  n{index} [label="{label}", fillcolor="{colour}", penwidth={penwidth}];')
+        waiting = ', style="rounded,filled,dashed"' if colour == WAITING_COLOUR else ""
+        lines.append(
+            f'  n{index} [label="{label}", fillcolor="{colour}", penwidth={penwidth}{waiting}];'
+        )
     lines += [f"  n{edge.source} -> n{edge.target};" for edge in graph.edges]
     return "\n".join([*lines, "}"])
 

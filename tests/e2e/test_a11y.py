@@ -1,0 +1,182 @@
+"""WCAG 2.1 AA in Debian's Chromium: axe-core on every page in both languages on a laptop
+and a phone, the document's language, and a keyboard-only walk through a lesson and
+through the playground's steps."""
+
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import urlencode
+
+import pytest
+import torch
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import Browser, Page, expect
+
+from i18n import LANGUAGES, translate
+from lessons.functions import VECTOR_FUNCTIONS
+
+from .browser_helpers import (
+    CHART,
+    EXCEPTION,
+    GRAPH,
+    PAGES,
+    PLAYGROUND,
+    PageSpec,
+    choose_radio,
+    expect_page_shown,
+    expect_text_in,
+    keyed,
+    open_page,
+    wait_until_settled,
+)
+from .expected import DEFAULT_X, shown_gradient
+from .test_playground import LINK
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = (1280, 390)
+# WCAG 2.0 and 2.1, levels A and AA; only what axe rates serious or critical fails a page.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+# Upstream, not ours: Streamlit's own sidebar navigation puts <div>s between its <ul> and
+# its <li>s, which axe's list and listitem rules refuse. The only part of any page that
+# axe does not check (README, "Accessibility").
+UPSTREAM_SIDEBAR_NAV = '[data-testid="stSidebarNavItems"]'
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+RUN_AXE = "([excluded, options]) => axe.run({exclude: [[excluded]]}, options)"
+# Every chart drawn by plotly.js and every graph laid out by d3-graphviz.
+DRAWN = f"""() => [...document.querySelectorAll('{CHART}')].every(c => c.querySelector('.main-svg'))
+    && [...document.querySelectorAll('{GRAPH}')].every(g => g.querySelector('svg'))"""
+
+PLAYGROUND_LINK = urlencode(LINK)
+TARGETS = [(spec, "") for spec in PAGES] + [(PLAYGROUND, ""), (PLAYGROUND, PLAYGROUND_LINK)]
+
+
+def target_id(target: tuple[PageSpec | str, str]) -> str:
+    spec, query = target
+    path = spec if isinstance(spec, str) else spec.path
+    return (path or "home") + ("-link" if query else "")
+
+
+OpenTab = Callable[[int], Page]
+
+
+@pytest.fixture(scope="module")
+def tab(browser: Browser) -> Iterator[OpenTab]:
+    """One tab per width, kept for the whole module, with axe-core in every document it
+    loads: ~44 page loads share one server, one browser and two tabs."""
+    tabs: dict[int, Page] = {}
+
+    def at_width(width: int) -> Page:
+        if width not in tabs:
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
+            context.set_default_timeout(30_000)
+            context.add_init_script(AXE_SCRIPT)
+            tabs[width] = context.new_page()
+        return tabs[width]
+
+    yield at_width
+    for page in tabs.values():
+        page.context.close()
+
+
+def show(page: Page, base_url: str, target: tuple[PageSpec | str, str], language: str) -> None:
+    """Open the page in `language` and wait until its result and its drawings are shown."""
+    spec, query = target
+    path = spec if isinstance(spec, str) else spec.path
+    open_page(page, base_url, path, "&".join(filter(None, [query, f"lang={language}"])))
+    if isinstance(spec, PageSpec):
+        expect_page_shown(page, spec)  # its result, the run over, no exception
+    else:
+        if query:  # the link's graph: one box per node torch recorded
+            expect(page.locator(f"{GRAPH} svg g.node")).to_have_count(6)
+        wait_until_settled(page)
+        expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.wait_for_function(DRAWN)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """What axe finds serious or critical, one line per rule, with where it found it."""
+    results = page.evaluate(RUN_AXE, [UPSTREAM_SIDEBAR_NAV, AXE_OPTIONS])
+    return [
+        f"{rule['id']} ({rule['impact']}, {len(rule['nodes'])} nodes): {rule['help']}; "
+        + " | ".join(node["html"][:100] for node in rule["nodes"][:3])
+        for rule in results["violations"]
+        if rule["impact"] in FAILING_IMPACTS
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda width: f"{width}px")
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("target", TARGETS, ids=target_id)
+def test_axe_finds_nothing_serious(tab: OpenTab, app_server, target, language, width):
+    page = tab(width)
+    show(page, app_server.url, target, language)
+    # The exclusion covers Streamlit's navigation list and nothing else.
+    expect(page.locator(UPSTREAM_SIDEBAR_NAV)).to_have_count(1)
+    assert serious_violations(page) == []
+
+
+def test_axe_reports_text_too_faint_to_read(tab: OpenTab, app_server):
+    """The check above can fail: a grey paragraph on white, 1.6 : 1, is reported."""
+    page = tab(WIDTHS[0])
+    open_page(page, app_server.url, "", "lang=en")
+    page.locator('[data-testid="stMainBlockContainer"]').evaluate(
+        "main => main.insertAdjacentHTML('afterbegin', '<p style=\"color:#cccccc\">faint</p>')"
+    )
+    assert [line.split(" ")[0] for line in serious_violations(page)] == ["color-contrast"]
+
+
+def test_the_document_language_follows_the_chosen_language(page: Page, app_server):
+    open_page(page, app_server.url, "scalar", "lang=zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    open_page(page, app_server.url, "scalar", "lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    choose_radio(page, "lang", LANGUAGES.index("zh"))  # the sidebar's switch
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    expect_text_in(page, "scalar_result", shown_gradient("scalar", DEFAULT_X))
+    choose_radio(page, "lang", LANGUAGES.index("en"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the keyboard focus is on the element `selector` names."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {selector}")
+
+
+def test_a_lesson_works_with_the_keyboard_alone(page: Page, app_server):
+    open_page(page, app_server.url, "vjp", "lang=en")
+    expect_text_in(page, "vjp_result", shown_gradient("vjp", DEFAULT_X))
+    tab_to(page, f"{keyed('vjp_x')} input")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("3, 4")
+    page.keyboard.press("Enter")
+    expect_text_in(page, "vjp_result", shown_gradient("vjp", (3, 4)))
+    # The function picker: the first ArrowDown opens its list on the next function.
+    picker = f"{keyed('vjp_fn')} input"
+    tab_to(page, picker)
+    for _ in range(list(VECTOR_FUNCTIONS).index("sine")):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(picker)).to_have_value(translate("en", "functions.sine"))
+    expect_text_in(page, "vjp_result", str(torch.tensor([3.0, 4.0]).cos()))  # v = ones
+
+
+def test_the_playground_steps_move_with_the_arrow_keys(page: Page, app_server):
+    """The step slider, by keyboard. (The Previous and Next buttons of issue 18 will be
+    walked here once they exist.)"""
+    open_page(page, app_server.url, PLAYGROUND, f"{PLAYGROUND_LINK}&lang=en")
+    slider = f"{keyed('playground_step')} input[type='range']"
+    step = page.locator(slider)
+    expect(step).to_have_value("0")  # the first of its options: step 1
+    tab_to(page, slider)
+    page.keyboard.press("ArrowRight")
+    expect(step).to_have_value("1")
+    expect(step).to_have_attribute("aria-valuetext", re.compile(r"^2 · "))
+    # The step panel follows: 6 nodes, so 6 steps (tests/e2e/test_playground.py).
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("Step 2 of 6:")
+    wait_until_settled(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
