@@ -6,7 +6,7 @@ from lessons.language.expression import (
     ALLOWED_TORCH_FUNCTIONS,
     MAX_INPUTS,
 )
-from lessons.language.playground import playground_lesson
+from ui.memo import remembered_lesson
 from ui.playground import (
     EXAMPLE_KEY,
     EXAMPLES,
@@ -15,19 +15,18 @@ from ui.playground import (
     code_list,
     expression_key,
     fill_example,
-    graph_dot,
     input_rows,
     link_from_choice,
     link_from_fields,
+    playground_snapshot,
     read_link_once,
     show_jacobians,
     show_result,
-    show_step,
-    step_picker,
+    show_steps,
+    show_steps_table,
 )
 from ui.session import start_page
 from ui.widgets import (
-    run_lesson,
     show_closing,
     show_goal,
     show_program,
@@ -75,22 +74,21 @@ st.query_params.from_dict(link_from_fields(fields, t.language))
 st.caption(t("playground.share"))
 
 st.subheader(t("playground.step_result"), divider="gray")
-lesson = run_lesson(t, playground_lesson, rows, expression, choice, t.language)
+# Kept per session for these fields, so that a rerun with the same fields computes nothing.
+lesson = remembered_lesson(
+    t, "playground_lesson", playground_snapshot, rows, expression, choice, t.language
+)
 if lesson:
     show_result(t, lesson)
 
     st.subheader(t("playground.step_graph"), divider="gray")
     st.markdown(t("playground.graph_intro"))
-    absent = [item.name for item in lesson.inputs if item.grad is None]
+    absent = [item.name for item in lesson.inputs if not item.reached]
     if absent:
         st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
     if lesson.steps:
-        number = step_picker(t, lesson)
-        # Side by side, so the highlighted node and its numbers are seen together.
-        graph_column, step_column = st.columns([3, 2])
-        graph_column.graphviz_chart(graph_dot(lesson, number), width="stretch")
-        with step_column:
-            show_step(t, lesson, number)
+        show_steps(t, lesson)
+        show_steps_table(t, lesson)
     else:
         st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
 

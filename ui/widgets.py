@@ -81,9 +81,13 @@ def run_lesson(t: Translator, lesson: Callable[..., Lesson], *args: object) -> L
     try:
         return lesson(*args)
     except InputError as error:
-        params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
-        st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
+        show_input_error(t, error)
         return None
+
+
+def show_input_error(t: Translator, error: InputError) -> None:
+    params = {name: escape_markdown(str(value)) for name, value in error.params.items()}
+    st.error(t(f"errors.{error.code}", **params), icon=":material/error:")
 
 
 def escape_markdown(text: str) -> str:
