@@ -24,119 +24,132 @@ from ui.widgets import (
 t = start_page()
 show_goal(t, "gradcheck")
 
-st.subheader(t("gradcheck.step_inputs"), divider="gray")
-x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
-function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
-exponent = st.select_slider(
-    t("gradcheck.step_label"),
-    STEP_EXPONENTS,
-    value=DEFAULT_EXPONENT,
-    format_func=lambda k: power_of_ten(-k),
-    help=t("gradcheck.step_help"),
-    key="gradcheck_step",
-    persist_state="session",
-)
-buggy = st.toggle(t("gradcheck.bug_label"), key="gradcheck_bug", persist_state="session")
 
-lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
-if lesson:
-    h = power_of_ten(-exponent)
-    st.latex(lesson.latex)
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    st.subheader(t("gradcheck.step_inputs"), divider="gray")
+    x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
+    function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
+    exponent = st.select_slider(
+        t("gradcheck.step_label"),
+        STEP_EXPONENTS,
+        value=DEFAULT_EXPONENT,
+        format_func=lambda k: power_of_ten(-k),
+        help=t("gradcheck.step_help"),
+        key="gradcheck_step",
+        persist_state="session",
+    )
+    buggy = st.toggle(t("gradcheck.bug_label"), key="gradcheck_bug", persist_state="session")
 
-    st.subheader(t("gradcheck.step_differences", h=h), divider="gray")
-    st.markdown(t("gradcheck.differences_intro"))
-    st.latex(DIFFERENCE_LATEX["central"])
-    with st.container(key="gradcheck_differences"):
-        columns = st.columns(1 + len(lesson.at_step))
-        columns[0].markdown(t("gradcheck.autograd_heading"))
-        columns[0].code(str(lesson.grad), language="text", wrap_lines=True)
-        for column, result in zip(columns[1:], lesson.at_step, strict=True):
-            column.markdown(t("gradcheck.dtype_heading", dtype=result.dtype))
-            column.code(str(result.differences), language="text", wrap_lines=True)
-            column.metric(t("gradcheck.error_metric"), f"{result.error:.3g}")
-    with st.expander(t("common.table")):
+    lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
+    if lesson:
+        h = power_of_ten(-exponent)
+        st.latex(lesson.latex)
+
+        st.subheader(t("gradcheck.step_differences", h=h), divider="gray")
+        st.markdown(t("gradcheck.differences_intro"))
+        st.latex(DIFFERENCE_LATEX["central"])
+        with st.container(key="gradcheck_differences"):
+            columns = st.columns(1 + len(lesson.at_step))
+            columns[0].markdown(t("gradcheck.autograd_heading"))
+            columns[0].code(str(lesson.grad), language="text", wrap_lines=True)
+            for column, result in zip(columns[1:], lesson.at_step, strict=True):
+                column.markdown(t("gradcheck.dtype_heading", dtype=result.dtype))
+                column.code(str(result.differences), language="text", wrap_lines=True)
+                column.metric(t("gradcheck.error_metric"), f"{result.error:.3g}")
+        with st.expander(t("common.table")):
+            st.dataframe(
+                labelled_table(
+                    symbols("x", len(lesson.x)),
+                    {
+                        "x.grad": lesson.grad.tolist(),
+                        **{result.dtype: result.differences.tolist() for result in lesson.at_step},
+                    },
+                ),
+                width="stretch",
+            )
+
+        st.subheader(t("gradcheck.step_curve"), divider="gray")
+        st.markdown(t("gradcheck.curve_intro"))
+        st.latex(DIFFERENCE_LATEX["forward"])
+        curves = [
+            LogCurve(
+                t("gradcheck.series", scheme=t(f"gradcheck.scheme_{c.scheme}"), dtype=c.dtype),
+                c.steps,
+                c.errors,
+                group=DTYPE_NAMES.index(c.dtype),
+                dashed=c.scheme == "forward",
+            )
+            for c in lesson.curves
+        ]
+        figure = error_curves_figure(
+            curves,
+            lesson.step,
+            AxisTitles(
+                t("gradcheck.curve_chart"), t("gradcheck.axis_error"), t("gradcheck.axis_step")
+            ),
+            t("gradcheck.best_marker"),
+            t("gradcheck.chosen_marker", h=h),
+        )
+        st.plotly_chart(figure, width="stretch", key="gradcheck_curves")
         st.dataframe(
             labelled_table(
-                symbols("x", len(lesson.x)),
+                [curve.name for curve in curves],
                 {
-                    "x.grad": lesson.grad.tolist(),
-                    **{result.dtype: result.differences.tolist() for result in lesson.at_step},
+                    t("gradcheck.column_best_step"): [
+                        f"{c.steps[c.best]:.1e}" for c in lesson.curves
+                    ],
+                    t("gradcheck.column_best_error"): [
+                        f"{c.errors[c.best]:.3g}" for c in lesson.curves
+                    ],
                 },
             ),
             width="stretch",
+            key="gradcheck_best",
         )
-
-    st.subheader(t("gradcheck.step_curve"), divider="gray")
-    st.markdown(t("gradcheck.curve_intro"))
-    st.latex(DIFFERENCE_LATEX["forward"])
-    curves = [
-        LogCurve(
-            t("gradcheck.series", scheme=t(f"gradcheck.scheme_{c.scheme}"), dtype=c.dtype),
-            c.steps,
-            c.errors,
-            group=DTYPE_NAMES.index(c.dtype),
-            dashed=c.scheme == "forward",
-        )
-        for c in lesson.curves
-    ]
-    figure = error_curves_figure(
-        curves,
-        lesson.step,
-        AxisTitles(t("gradcheck.curve_chart"), t("gradcheck.axis_error"), t("gradcheck.axis_step")),
-        t("gradcheck.best_marker"),
-        t("gradcheck.chosen_marker", h=h),
-    )
-    st.plotly_chart(figure, width="stretch", key="gradcheck_curves")
-    st.dataframe(
-        labelled_table(
-            [curve.name for curve in curves],
-            {
-                t("gradcheck.column_best_step"): [f"{c.steps[c.best]:.1e}" for c in lesson.curves],
-                t("gradcheck.column_best_error"): [
-                    f"{c.errors[c.best]:.3g}" for c in lesson.curves
-                ],
-            },
-        ),
-        width="stretch",
-        key="gradcheck_best",
-    )
-    central64, central32 = (lesson.curve(dtype, "central") for dtype in DTYPE_NAMES)
-    # Without truncation error (low-degree polynomials) the best h is simply the largest.
-    if not central64.interior:
-        st.info(t("gradcheck.no_truncation"), icon=":material/info:")
-    elif central32.interior:
-        st.markdown(
-            t(
-                "gradcheck.float_explained",
-                f64=f"{central64.errors[central64.best]:.1g}",
-                f32=f"{central32.errors[central32.best]:.1g}",
+        central64, central32 = (lesson.curve(dtype, "central") for dtype in DTYPE_NAMES)
+        # Without truncation error (low-degree polynomials) the best h is simply the largest.
+        if not central64.interior:
+            st.info(t("gradcheck.no_truncation"), icon=":material/info:")
+        elif central32.interior:
+            st.markdown(
+                t(
+                    "gradcheck.float_explained",
+                    f64=f"{central64.errors[central64.best]:.1g}",
+                    f32=f"{central32.errors[central32.best]:.1g}",
+                )
             )
-        )
 
-    st.subheader(t("gradcheck.step_gradcheck"), divider="gray")
-    st.markdown(t("gradcheck.gradcheck_intro"))
-    function_label = t(f"functions.{function_name}")
-    if lesson.verdict:
-        st.success(t("gradcheck.verdict_true", function=function_label), icon=":material/check:")
-    else:
-        st.warning(t("gradcheck.verdict_false", function=function_label))
+        st.subheader(t("gradcheck.step_gradcheck"), divider="gray")
+        st.markdown(t("gradcheck.gradcheck_intro"))
+        function_label = t(f"functions.{function_name}")
+        if lesson.verdict:
+            st.success(
+                t("gradcheck.verdict_true", function=function_label), icon=":material/check:"
+            )
+        else:
+            st.warning(t("gradcheck.verdict_false", function=function_label))
 
-    st.subheader(t("gradcheck.step_custom"), divider="gray")
-    st.markdown(t("gradcheck.custom_intro"))
-    st.code(lesson.square_source, language="python", wrap_lines=True)
-    with st.container(key="gradcheck_result"):
-        st.markdown(t("gradcheck.square_grad"))
-        st.code(str(lesson.square_grad), language="text", wrap_lines=True)
-    if lesson.square_verdict:
-        st.success(t("gradcheck.square_true"), icon=":material/check:")
-    else:
-        st.warning(t("gradcheck.square_false"))
-    if lesson.square_error is not None:
-        st.markdown(t("gradcheck.square_report"))
-        st.markdown(t("common.torch_said"))
-        st.code(lesson.square_error.label, language="text", wrap_lines=True)
+        st.subheader(t("gradcheck.step_custom"), divider="gray")
+        st.markdown(t("gradcheck.custom_intro"))
+        st.code(lesson.square_source, language="python", wrap_lines=True)
+        with st.container(key="gradcheck_result"):
+            st.markdown(t("gradcheck.square_grad"))
+            st.code(str(lesson.square_grad), language="text", wrap_lines=True)
+        if lesson.square_verdict:
+            st.success(t("gradcheck.square_true"), icon=":material/check:")
+        else:
+            st.warning(t("gradcheck.square_false"))
+        if lesson.square_error is not None:
+            st.markdown(t("gradcheck.square_report"))
+            st.markdown(t("common.torch_said"))
+            st.code(lesson.square_error.label, language="text", wrap_lines=True)
 
-    show_program(t, lesson.program)
+        show_program(t, lesson.program)
 
+
+lesson_body()
 show_exercises(t, "gradcheck")
 show_closing(t, "gradcheck", tries=4)

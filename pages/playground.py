@@ -34,67 +34,74 @@ from ui.widgets import (
 )
 
 t = start_page()
-link = read_link_once()
 show_goal(t, "playground")
 
-st.subheader(t("playground.step_inputs"), divider="gray")
-st.selectbox(
-    t("playground.example_label"),
-    [name for name, _ in EXAMPLES],
-    index=None,
-    key=EXAMPLE_KEY,
-    format_func=lambda name: t(f"playground.example_{name}"),
-    placeholder=t("playground.example_placeholder"),
-    on_change=fill_example,
-)
-if link and len(link.inputs) > MAX_INPUTS:
-    extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
-    st.warning(t("playground.link_extra", limit=MAX_INPUTS, names=extra))
-rows = input_rows(t)
-expression = st.text_area(
-    t("playground.expression_label"),
-    key=expression_key(),
-    help=t("playground.expression_help"),
-    persist_state="session",
-)
-with st.expander(t("playground.allowed_title")):
-    st.markdown(
-        t(
-            "playground.allowed_body",
-            functions=code_list(ALLOWED_TORCH_FUNCTIONS),
-            functional=code_list(ALLOWED_FUNCTIONAL),
-            methods=code_list(ALLOWED_METHODS),
-        )
+
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    link = read_link_once()
+    st.subheader(t("playground.step_inputs"), divider="gray")
+    st.selectbox(
+        t("playground.example_label"),
+        [name for name, _ in EXAMPLES],
+        index=None,
+        key=EXAMPLE_KEY,
+        format_func=lambda name: t(f"playground.example_{name}"),
+        placeholder=t("playground.example_placeholder"),
+        on_change=fill_example,
     )
-st.caption(t("playground.v_intro"))
-choice = vector_picker(t, "playground", MAX_INDEX)
-# The address always holds every field, so that copying it shares this very function.
-fields = Fields(rows, expression, link_from_choice(choice))
-st.query_params.from_dict(link_from_fields(fields, t.language))
-st.caption(t("playground.share"))
+    if link and len(link.inputs) > MAX_INPUTS:
+        extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
+        st.warning(t("playground.link_extra", limit=MAX_INPUTS, names=extra))
+    rows = input_rows(t)
+    expression = st.text_area(
+        t("playground.expression_label"),
+        key=expression_key(),
+        help=t("playground.expression_help"),
+        persist_state="session",
+    )
+    with st.expander(t("playground.allowed_title")):
+        st.markdown(
+            t(
+                "playground.allowed_body",
+                functions=code_list(ALLOWED_TORCH_FUNCTIONS),
+                functional=code_list(ALLOWED_FUNCTIONAL),
+                methods=code_list(ALLOWED_METHODS),
+            )
+        )
+    st.caption(t("playground.v_intro"))
+    choice = vector_picker(t, "playground", MAX_INDEX)
+    # The address always holds every field, so that copying it shares this very function.
+    fields = Fields(rows, expression, link_from_choice(choice))
+    st.query_params.from_dict(link_from_fields(fields, t.language))
+    st.caption(t("playground.share"))
 
-st.subheader(t("playground.step_result"), divider="gray")
-# Kept per session for these fields, so that a rerun with the same fields computes nothing.
-lesson = remembered_lesson(
-    t, "playground_lesson", playground_snapshot, rows, expression, choice, t.language
-)
-if lesson:
-    show_result(t, lesson)
+    st.subheader(t("playground.step_result"), divider="gray")
+    # Kept per session for these fields, so that a rerun with the same fields computes nothing.
+    lesson = remembered_lesson(
+        t, "playground_lesson", playground_snapshot, rows, expression, choice, t.language
+    )
+    if lesson:
+        show_result(t, lesson)
 
-    st.subheader(t("playground.step_graph"), divider="gray")
-    st.markdown(t("playground.graph_intro"))
-    absent = [item.name for item in lesson.inputs if not item.reached]
-    if absent:
-        st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
-    if lesson.steps:
-        show_steps(t, lesson)
-        show_steps_table(t, lesson)
-    else:
-        st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
+        st.subheader(t("playground.step_graph"), divider="gray")
+        st.markdown(t("playground.graph_intro"))
+        absent = [item.name for item in lesson.inputs if not item.reached]
+        if absent:
+            st.info(t("playground.absent", names=code_list(absent)), icon=":material/info:")
+        if lesson.steps:
+            show_steps(t, lesson)
+            show_steps_table(t, lesson)
+        else:
+            st.info(t("playground.no_graph", name=lesson.result_name), icon=":material/info:")
 
-    st.subheader(t("playground.step_jacobian"), divider="gray")
-    show_jacobians(t, lesson)
+        st.subheader(t("playground.step_jacobian"), divider="gray")
+        show_jacobians(t, lesson)
 
-    show_program(t, lesson.program)
+        show_program(t, lesson.program)
 
+
+lesson_body()
 show_closing(t, "playground", tries=4)
