@@ -1,18 +1,17 @@
 import streamlit as st
 
-from charts import symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import (
     BATCHED_CODE,
     PLAYGROUND,
     jacobian_lesson,
-    jacobian_step,
     playground_jacobian_lesson,
 )
 from lessons.parsing import MAX_LENGTH
 from ui.cost import request_measurement, session_measurement, show_measurement
 from ui.exercises import show_exercises
+from ui.jacobian import colour_limit, show_passes
 from ui.navigation import PRACTICE
 from ui.playground import session_fields
 from ui.session import start_page
@@ -22,7 +21,6 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_jacobian,
-    show_program,
     vector_input,
 )
 
@@ -49,7 +47,6 @@ def lesson_body() -> None:
     else:
         x_text = vector_input(t, "jacobian_x", t("common.x_label"))
         lesson = run_lesson(t, jacobian_lesson, x_text, function_name)
-    view = None
     if lesson:
         m, n = lesson.shape
         if lesson.latex:
@@ -59,49 +56,17 @@ def lesson_body() -> None:
 
         st.subheader(t("jacobian.step_passes"), divider="gray")
         st.markdown(t("jacobian.passes_intro", m=m, n=n))
-        step = st.slider(
-            t("jacobian.step_label"),
-            0,
-            lesson.steps,
-            1,
-            key="jacobian_step",
-            persist_state="session",
-        )
-        view = run_lesson(t, jacobian_step, lesson, step, t.language)
-    if view:
-        # One colour scale for every chart of J, so that a colour keeps its number as J fills.
-        limit = lesson.batched.abs().max().item() or 1.0
-        reverse_column, forward_column = st.columns(2)
-        with reverse_column:
-            st.markdown(t("jacobian.reverse_heading", done=view.reverse_done, m=m))
-            rows = view.reverse_partial.numpy()
-            marks = {"current_row": view.current_row, "limit": limit}
-            show_jacobian(t, rows, "jacobian.rows_chart", "jacobian_rows", **marks)
-        with forward_column:
-            st.markdown(t("jacobian.forward_heading", done=view.forward_done, n=n))
-            columns = view.forward_partial.numpy()
-            marks = {"current_column": view.current_column, "limit": limit}
-            show_jacobian(t, columns, "jacobian.columns_chart", "jacobian_columns", **marks)
-        unit_vector = symbols("e", step)[-1] if step else ""
-        with st.container(key="jacobian_result"):
-            if view.current_row:
-                st.markdown(t("jacobian.row_now", i=step, e=unit_vector))
-                st.code(str(lesson.rows[step - 1]), language="text", wrap_lines=True)
-            elif step:
-                st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
-            if view.current_column:
-                st.markdown(t("jacobian.column_now", j=step, e=unit_vector))
-                st.code(str(lesson.columns[step - 1]), language="text", wrap_lines=True)
-            elif step:
-                st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
-            if not step:
-                st.caption(t("jacobian.step_zero"))
+        passes = st.container()
 
         st.subheader(t("jacobian.step_batched"), divider="gray")
         st.markdown(t("jacobian.batched_intro", m=m))
         st.code("\n".join(BATCHED_CODE), language="python", wrap_lines=True)
         show_jacobian(
-            t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit
+            t,
+            lesson.batched.numpy(),
+            "jacobian.full_chart",
+            "jacobian_full",
+            limit=colour_limit(lesson),
         )
         loop_column, jacrev_column, jacfwd_column = st.columns(3)
         loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")
@@ -129,8 +94,9 @@ def lesson_body() -> None:
     else:
         st.caption(t("jacobian.cost_hint"))
 
-    if view:
-        show_program(t, view.program)
+    if lesson:
+        # Last, once both places exist: the slider's fragment fills the passes and the program.
+        show_passes(t, lesson, passes, st.container())
 
 
 lesson_body()
