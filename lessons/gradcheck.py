@@ -106,8 +106,14 @@ class GradcheckLesson:
 
 
 def gradcheck_lesson(
-    x_text: str, function_name: str, exponent: int, buggy: bool, language: str = "en"
+    x_text: str,
+    function_name: str,
+    exponent: int,
+    buggy: bool,
+    language: str = "en",
+    curves: tuple[ErrorCurve, ...] | None = None,
 ) -> GradcheckLesson:
+    """`curves`: error_curves(x_text, function_name), when the caller kept them."""
     if exponent not in STEP_EXPONENTS:
         raise InputError(
             "h_exponent_out_of_range",
@@ -147,7 +153,7 @@ def gradcheck_lesson(
         grad=grad,
         step=step,
         at_step=at_step,
-        curves=_curves(function.compute, x, grad),
+        curves=_curves(function.compute, x, grad) if curves is None else curves,
         verdict=verdict,
         square_grad=square_grad,
         square_verdict=square_verdict,
@@ -157,6 +163,14 @@ def gradcheck_lesson(
         square_source=square_source,
         program=writer.finish(),
     )
+
+
+def error_curves(x_text: str, function_name: str) -> tuple[ErrorCurve, ...]:
+    """The error against h over the whole sweep: it depends on x and f, not on the chosen h."""
+    function = SCALAR_FUNCTIONS[function_name]
+    x = torch.tensor(parse_vector(x_text), dtype=torch.float64, requires_grad=True)
+    function.compute(x).backward()
+    return _curves(function.compute, x, x.grad)
 
 
 def differences(f: RealFunction, point: Tensor, step: float, scheme: str) -> Tensor:

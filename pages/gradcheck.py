@@ -7,10 +7,12 @@ from lessons.gradcheck import (
     DTYPE_NAMES,
     FUNCTION_ORDER,
     STEP_EXPONENTS,
+    error_curves,
     gradcheck_lesson,
     power_of_ten,
 )
 from ui.exercises import show_exercises
+from ui.memo import remembered_lesson
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -43,7 +45,10 @@ def lesson_body() -> None:
     )
     buggy = st.toggle(t("gradcheck.bug_label"), key="gradcheck_bug", persist_state="session")
 
-    lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
+    # The sweep does not depend on h nor on the toggle: kept while only they change.
+    curves = remembered_lesson(t, "gradcheck_sweep", error_curves, x_text, function_name)
+    arguments = (x_text, function_name, exponent, buggy, t.language, curves)
+    lesson = curves and run_lesson(t, gradcheck_lesson, *arguments)
     if lesson:
         h = power_of_ten(-exponent)
         st.latex(lesson.latex)
