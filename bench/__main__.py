@@ -8,9 +8,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import capacity, first_chart, rerun, size
+from bench import capacity, clicks, first_chart, rerun, size
 
-SECTIONS = ("rerun", "capacity", "size", "browser")
+SECTIONS = ("rerun", "capacity", "size", "clicks", "browser")
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -22,6 +22,9 @@ def parse_arguments() -> argparse.Namespace:
         help=f"what to measure, any of {', '.join(SECTIONS)} (default: all)",
     )
     parser.add_argument("--reruns", type=int, default=20, help="warm reruns per page (rerun)")
+    parser.add_argument(
+        "--clicks", type=int, default=10, help="browser interactions of each kind (clicks)"
+    )
     parser.add_argument(
         "--learners",
         type=int,
@@ -66,6 +69,8 @@ def main() -> None:
         if "size" in arguments.sections:
             size.run(logs, arguments.option)
         # Last: Playwright's sync API leaves its asyncio loop behind in this thread.
+        if "clicks" in arguments.sections:
+            clicks.run(logs, arguments.clicks, arguments.option)
         if "browser" in arguments.sections:
             first_chart.run(logs, arguments.option)
 
