@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench import capacity, clicks, first_chart, rerun, size
 
-SECTIONS = ("rerun", "capacity", "size", "clicks", "browser")
+SECTIONS = ("rerun", "capacity", "mixed", "size", "clicks", "browser")
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -30,7 +30,7 @@ def parse_arguments() -> argparse.Namespace:
         type=int,
         nargs="+",
         default=[25, 50, 100, 150],
-        help="simulated learners, one capacity run per number (capacity)",
+        help="simulated learners, one capacity run per number (capacity; mixed: the last)",
     )
     parser.add_argument(
         "--duration", type=int, default=30, help="seconds of each capacity run (capacity)"
@@ -66,6 +66,11 @@ def main() -> None:
             capacity.run(
                 logs, arguments.learners, arguments.duration, arguments.processes, arguments.option
             )
+        if "mixed" in arguments.sections:
+            capacity.run_mixed(
+                logs, arguments.learners[-1], arguments.duration, arguments.processes,
+                arguments.option,
+            )  # fmt: skip
         if "size" in arguments.sections:
             size.run(logs, arguments.option)
         # Last: Playwright's sync API leaves its asyncio loop behind in this thread.
