@@ -7,7 +7,6 @@ measured on two busy cores. Nothing is kept: every result is dropped once made.
 
 import numpy as np
 import pyarrow as pa
-import streamlit as st  # noqa: F401 (imported for the pages, which all need it)
 
 from charts import AxisTitles, jacobian_figure, matrix_table
 from lessons.functions import SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
