@@ -8,9 +8,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import capacity, first_chart, rerun, size
+from bench import capacity, clicks, first_chart, rerun, size
 
-SECTIONS = ("rerun", "capacity", "size", "browser")
+SECTIONS = ("rerun", "capacity", "mixed", "size", "clicks", "browser")
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -23,11 +23,14 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--reruns", type=int, default=20, help="warm reruns per page (rerun)")
     parser.add_argument(
+        "--clicks", type=int, default=10, help="browser interactions of each kind (clicks)"
+    )
+    parser.add_argument(
         "--learners",
         type=int,
         nargs="+",
         default=[25, 50, 100, 150],
-        help="simulated learners, one capacity run per number (capacity)",
+        help="simulated learners, one capacity run per number (capacity; mixed: the last)",
     )
     parser.add_argument(
         "--duration", type=int, default=30, help="seconds of each capacity run (capacity)"
@@ -63,9 +66,16 @@ def main() -> None:
             capacity.run(
                 logs, arguments.learners, arguments.duration, arguments.processes, arguments.option
             )
+        if "mixed" in arguments.sections:
+            capacity.run_mixed(
+                logs, arguments.learners[-1], arguments.duration, arguments.processes,
+                arguments.option,
+            )  # fmt: skip
         if "size" in arguments.sections:
             size.run(logs, arguments.option)
         # Last: Playwright's sync API leaves its asyncio loop behind in this thread.
+        if "clicks" in arguments.sections:
+            clicks.run(logs, arguments.clicks, arguments.option)
         if "browser" in arguments.sections:
             first_chart.run(logs, arguments.option)
 

@@ -40,10 +40,12 @@ async def open_once(url: str) -> None:
         await teacher.run()
 
 
-def locust(url: str, learners: int, duration: int, prefix: Path) -> dict[str, dict[str, str]]:
-    """Run the scenario headless; Locust's per-request-name figures, from its CSV output."""
+def locust(
+    url: str, learners: int, duration: int, prefix: Path, locustfile: str = LOCUSTFILE
+) -> dict[str, dict[str, str]]:
+    """Run a scenario headless; Locust's per-request-name figures, from its CSV output."""
     command = [
-        sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--host", url, "--headless",
+        sys.executable, "-m", "locust", "-f", locustfile, "--host", url, "--headless",
         "--users", str(learners), "--spawn-rate", str(max(learners / RAMP_S, 1)),
         "--run-time", f"{duration}s", "--csv", str(prefix), "--only-summary",
         "--exit-code-on-error", "0", "--loglevel", "WARNING",
@@ -96,4 +98,38 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
         rows,
     )  # fmt: skip
     for message in failures:
+        print(f"- {message}")
+
+
+MIXED_LOCUSTFILE = "bench/locust_mixed.py"
+MIXED_KINDS = ("open", "change x", "check exercise", "step", "attempt puzzle")
+
+
+def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, options: list) -> None:
+    """The mixed class (bench/locust_mixed.py): percentiles per kind of interaction."""
+    prefix = log_dir / f"mixed-{learners}"
+    with serving(log_dir, processes, options) as (url, servers), PeakRss(*servers) as memory:
+        asyncio.run(open_once(url))
+        figures = locust(url, learners, duration, prefix, MIXED_LOCUSTFILE)
+    rows = [
+        (
+            kind,
+            figures.get(kind, {}).get("Request Count", "0"),
+            figures.get(kind, {}).get("50%", "-"),
+            figures.get(kind, {}).get("95%", "-"),
+            figures.get(kind, {}).get("99%", "-"),
+            figures.get(kind, {}).get("Failure Count", "0"),
+        )
+        for kind in (*MIXED_KINDS, "Aggregated")
+    ]
+    plural = "es" if processes > 1 else ""
+    where = f"nginx and {processes} app process{plural}" if processes else "one process"
+    print_table(
+        f"A mixed class of {learners} learners on every page ({where}), {duration} s, one "
+        f"action every 2-4 s each (Locust, ramp {RAMP_S} s); server peak RSS "
+        f"{memory.peak_bytes / MIB:.0f} MiB",
+        ("interaction", "count", "p50 ms", "p95 ms", "p99 ms", "errors"),
+        rows,
+    )
+    for message in failure_messages(prefix):
         print(f"- {message}")

@@ -37,7 +37,28 @@ class LearnerError(AssertionError):
     """The page showed something other than this learner's result."""
 
 
-class Learner(User):
+class Reporting:
+    """Each action of a Locust user is one request in Locust's figures, failed if it raised."""
+
+    def _report(self, name: str, action: Callable[[], None]) -> bool:
+        started = time.perf_counter()
+        error = None
+        try:
+            action()
+        except Exception as caught:  # every failure is a figure, not a crash of the user
+            error = caught
+        self.environment.events.request.fire(
+            request_type="WS",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=error,
+            context={},
+        )
+        return error is None
+
+
+class Learner(Reporting, User):
     wait_time = constant_pacing(CHANGE_EVERY_S)
 
     def on_start(self) -> None:
@@ -67,27 +88,15 @@ class Learner(User):
         self.tab = BlockingSession(self.socket, PAGE)
         _check(self.tab.run(), DEFAULT_X)
 
-    def _report(self, name: str, action: Callable[[], None]) -> bool:
-        """Run `action` as one request in Locust's figures, failed if it raised."""
-        started = time.perf_counter()
-        error = None
-        try:
-            action()
-        except Exception as caught:  # every failure is a figure, not a crash of the user
-            error = caught
-        self.environment.events.request.fire(
-            request_type="WS",
-            name=name,
-            response_time=(time.perf_counter() - started) * 1000,
-            response_length=0,
-            exception=error,
-            context={},
-        )
-        return error is None
+
+def check_run(run: Run) -> Run:
+    """The run, unless it showed an error, an exception or no page at all."""
+    if run.errors or run.exceptions or run.page_not_found:
+        raise LearnerError(f"errors {run.errors}, exceptions {run.exceptions}")
+    return run
 
 
 def _check(run: Run, x: tuple[int, ...]) -> None:
-    if run.errors or run.exceptions or run.page_not_found:
-        raise LearnerError(f"errors {run.errors}, exceptions {run.exceptions}")
+    check_run(run)
     if shown_gradient(PAGE, x) not in run.texts_in(f"{PAGE}_result"):
         raise LearnerError(f"x = {x}: another result was shown")

@@ -30,6 +30,7 @@ RUN_TIMEOUT_S = 60
 MAX_MESSAGE_BYTES = 64 * 2**20
 
 Path = tuple[int, ...]
+FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
 
 class ScriptRunError(AssertionError):
@@ -43,16 +44,33 @@ class Run:
     elements: dict[Path, Element] = field(default_factory=dict)
     # Containers with an id (`st.container(key=...)`): delta path -> id.
     block_ids: dict[Path, str] = field(default_factory=dict)
+    # The fragment that drew each element ("" outside any): a widget's changes rerun it.
+    fragments: dict[Path, str] = field(default_factory=dict)
     page_not_found: bool = False
     seconds: float = 0.0
 
     def widget(self, key: str):
         """The proto of the widget whose user key is `key` (its id ends with `-<key>`)."""
-        for element in self.elements.values():
+        return self._widget_at(key)[1]
+
+    def fragment_of(self, key: str) -> str:
+        return self.fragments.get(self._widget_at(key)[0], "")
+
+    def _widget_at(self, key: str):
+        for path, element in self.elements.items():
             proto = getattr(element, element.WhichOneof("type"))
             if "id" in proto.DESCRIPTOR.fields_by_name and proto.id.endswith(f"-{key}"):
-                return proto
+                return path, proto
         raise KeyError(f"no widget with key {key!r} in this run")
+
+    def continued(self, fragment: str) -> "Run":
+        """The page as a rerun of `fragment` starts from: everything drawn outside it."""
+        kept = {path for path, drawn_by in self.fragments.items() if drawn_by != fragment}
+        return Run(
+            elements={path: e for path, e in self.elements.items() if path in kept},
+            block_ids=dict(self.block_ids),
+            fragments={path: self.fragments[path] for path in kept},
+        )
 
     def texts_in(self, container_key: str) -> list[str]:
         """Code, markdown and plain text inside the keyed container, in page order."""
@@ -106,12 +124,22 @@ class _Tab:
         self._page_name = page
         self._page_hash = ""
         self._widgets: dict[str, WidgetState] = {}
+        self._press: WidgetState | None = None  # a button's trigger: sent with one run only
+        self._fragment = ""  # the fragment the next run reruns, as a browser would ask
         self._current = Run()
+        self._running_fragment = ""
         self.last = Run()
 
     def set_text(self, key: str, value: str) -> None:
         widget_id = self.last.widget(key).id
         self._widgets[widget_id] = WidgetState(id=widget_id, string_value=value)
+        self._fragment = self.last.fragment_of(key)
+
+    def press(self, key: str) -> None:
+        """Click the button `key` on the next run."""
+        widget_id = self.last.widget(key).id
+        self._press = WidgetState(id=widget_id, trigger_value=True)
+        self._fragment = self.last.fragment_of(key)
 
     def set_radio_index(self, key: str, index: int) -> None:
         # Radio values travel as the option's displayed (formatted) text.
@@ -125,7 +153,11 @@ class _Tab:
         state.page_name = self._page_name
         state.page_script_hash = self._page_hash
         state.widget_states.widgets.extend(self._widgets.values())
-        self._current = Run()
+        if self._press is not None:
+            state.widget_states.widgets.append(self._press)
+        state.fragment_id = self._fragment
+        self._current = self.last.continued(self._fragment) if self._fragment else Run()
+        self._press, self._running_fragment, self._fragment = None, self._fragment, ""
         return message.SerializeToString()
 
     def _receive(self, data: bytes) -> bool:
@@ -133,7 +165,7 @@ class _Tab:
         message = ForwardMsg()
         message.ParseFromString(data)
         kind = message.WhichOneof("type")
-        if kind == "new_session":
+        if kind == "new_session" and not self._running_fragment:
             # A new run (or the app's own st.rerun()) starts from an empty page.
             self._current = Run()
         elif kind == "navigation":
@@ -150,7 +182,7 @@ class _Tab:
         elif kind == "script_finished":
             if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 raise ScriptRunError("the page failed to compile")
-            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            if message.script_finished in FINISHED:
                 self.last = self._current
                 return True
         return False
@@ -191,6 +223,7 @@ def _record_delta(run: Run, message: ForwardMsg) -> None:
     delta = message.delta
     if delta.HasField("new_element"):
         run.elements[path] = delta.new_element
+        run.fragments[path] = delta.fragment_id
     elif delta.HasField("add_block") and delta.add_block.id:
         run.block_ids[path] = delta.add_block.id
 

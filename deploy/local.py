@@ -78,7 +78,7 @@ def proxied_app(
         with ThreadPoolExecutor(processes) as pool:
             servers = list(
                 pool.map(
-                    lambda _: stack.enter_context(running_app(log_dir, options=options)),
+                    lambda _: stack.enter_context(running_app(log_dir, "serve.py", options)),
                     range(processes),
                 )
             )

@@ -119,8 +119,14 @@ class GradcheckLesson:
 
 
 def gradcheck_lesson(
-    x_text: str, function_name: str, exponent: int, buggy: bool, language: str = "en"
+    x_text: str,
+    function_name: str,
+    exponent: int,
+    buggy: bool,
+    language: str = "en",
+    curves: tuple[ErrorCurve, ...] | None = None,
 ) -> GradcheckLesson:
+    """`curves`: error_curves(x_text, function_name), when the caller kept them."""
     if exponent not in STEP_EXPONENTS:
         raise InputError(
             "h_exponent_out_of_range",
@@ -155,7 +161,8 @@ def gradcheck_lesson(
     square_source = _class_source(Square, language)
     writer.code(*square_source.splitlines(), "", "")
     square_grad, square_verdict, square_error = _check_square(x, buggy, writer, language)
-    curves = _curves(function.compute, x, grad)
+    if curves is None:
+        curves = _curves(function.compute, x, grad)
     return GradcheckLesson(
         x=x.detach(),
         grad=grad,
@@ -173,6 +180,14 @@ def gradcheck_lesson(
         square_source=square_source,
         program=writer.finish(),
     )
+
+
+def error_curves(x_text: str, function_name: str) -> tuple[ErrorCurve, ...]:
+    """The error against h over the whole sweep: it depends on x and f, not on the chosen h."""
+    function = SCALAR_FUNCTIONS[function_name]
+    x = torch.tensor(parse_vector(x_text), dtype=torch.float64, requires_grad=True)
+    function.compute(x).backward()
+    return _curves(function.compute, x, x.grad)
 
 
 def differences(f: RealFunction, point: Tensor, step: float, scheme: str) -> Tensor:

@@ -1,27 +1,21 @@
 import streamlit as st
 
-from charts import (
-    AxisTitles,
-    LogCurve,
-    error_curves_figure,
-    error_curves_table,
-    labelled_table,
-    symbols,
-)
+from charts import labelled_table, symbols
 from lessons.gradcheck import (
     DEFAULT_EXPONENT,
     DIFFERENCE_LATEX,
-    DTYPE_NAMES,
     FUNCTION_ORDER,
     STEP_EXPONENTS,
+    error_curves,
     gradcheck_defaults,
     gradcheck_lesson,
     power_of_ten,
-    precision_sentences,
 )
 from lessons.links import Link, step_text, switch
 from ui.exercises import show_exercises
+from ui.gradcheck import show_error_curves
 from ui.links import take_link
+from ui.memo import remembered_lesson
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -30,129 +24,102 @@ from ui.widgets import (
     run_lesson,
     show_closing,
     show_goal,
-    show_matrix,
     show_program,
     vector_input,
 )
 
+BUG_KEY = "gradcheck_bug"
+
 t = start_page()
 show_goal(t, "gradcheck")
 
-st.subheader(t("gradcheck.step_inputs"), divider="gray")
-x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
-function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
-exponent = linked(
-    t,
-    Link("h", STEP_EXPONENTS, step_text),
-    st.select_slider,
-    t("gradcheck.step_label"),
-    STEP_EXPONENTS,
-    value=DEFAULT_EXPONENT,
-    format_func=lambda k: power_of_ten(-k),
-    help=t("gradcheck.step_help"),
-    key="gradcheck_step",
-    persist_state="session",
-)
-# The switch sits in step 5, where its effect shows; the lesson needs its value first.
-BUG_KEY = "gradcheck_bug"
-take_link(switch("bug"), BUG_KEY)
-buggy = bool(st.session_state.get(BUG_KEY, False))
 
-lesson = run_lesson(t, gradcheck_lesson, x_text, function_name, exponent, buggy, t.language)
-if lesson:
-    h = power_of_ten(-exponent)
-    st.latex(lesson.latex)
-
-    st.subheader(t("gradcheck.step_differences", h=h), divider="gray")
-    st.markdown(t("gradcheck.differences_intro"))
-    st.latex(DIFFERENCE_LATEX["central"])
-    with st.container(key="gradcheck_differences"):
-        columns = st.columns(1 + len(lesson.at_step))
-        columns[0].markdown(t("gradcheck.autograd_heading"))
-        columns[0].code(str(lesson.grad), language="text", wrap_lines=True)
-        for column, result in zip(columns[1:], lesson.at_step, strict=True):
-            column.markdown(t("gradcheck.dtype_heading", dtype=result.dtype))
-            column.code(str(result.differences), language="text", wrap_lines=True)
-            column.metric(t("gradcheck.error_metric"), f"{result.error:.3g}")
-    with st.expander(t("common.table")):
-        st.dataframe(
-            labelled_table(
-                symbols("x", len(lesson.x)),
-                {
-                    "x.grad": lesson.grad.tolist(),
-                    **{result.dtype: result.differences.tolist() for result in lesson.at_step},
-                },
-            ),
-            width="stretch",
-        )
-
-    st.subheader(t("gradcheck.step_curve"), divider="gray")
-    st.markdown(t("gradcheck.curve_intro"))
-    st.latex(DIFFERENCE_LATEX["forward"])
-    curves = [
-        LogCurve(
-            t("gradcheck.series", scheme=t(f"gradcheck.scheme_{c.scheme}"), dtype=c.dtype),
-            c.steps,
-            c.errors,
-            group=DTYPE_NAMES.index(c.dtype),
-            dashed=c.scheme == "forward",
-        )
-        for c in lesson.curves
-    ]
-    figure = error_curves_figure(
-        curves,
-        lesson.step,
-        AxisTitles(t("gradcheck.curve_chart"), t("gradcheck.axis_error"), t("gradcheck.axis_step")),
-        t("gradcheck.best_marker"),
-        t("gradcheck.chosen_marker", h=h),
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    st.subheader(t("gradcheck.step_inputs"), divider="gray")
+    x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
+    function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
+    exponent = linked(
+        t,
+        Link("h", STEP_EXPONENTS, step_text),
+        st.select_slider,
+        t("gradcheck.step_label"),
+        STEP_EXPONENTS,
+        value=DEFAULT_EXPONENT,
+        format_func=lambda k: power_of_ten(-k),
+        help=t("gradcheck.step_help"),
+        key="gradcheck_step",
+        persist_state="session",
     )
-    table = error_curves_table(curves, t("gradcheck.axis_step"))
-    show_matrix(t, figure, table, "gradcheck_curves")
-    st.dataframe(
-        labelled_table(
-            [curve.name for curve in curves],
-            {
-                t("gradcheck.column_best_step"): [f"{c.steps[c.best]:.1e}" for c in lesson.curves],
-                t("gradcheck.column_best_error"): [
-                    f"{c.errors[c.best]:.3g}" for c in lesson.curves
-                ],
-            },
-        ),
-        width="stretch",
-        key="gradcheck_best",
-    )
-    # Without truncation error (low-degree polynomials) the best h is simply the largest.
-    if lesson.curve("float64", "central").best == 0:
-        st.info(t("gradcheck.no_truncation"), icon=":material/info:")
-    for key, params in precision_sentences(lesson):
-        st.markdown(t(f"gradcheck.{key}", **params))
+    # The switch sits in step 5, where its effect shows; the lesson needs its value first.
+    take_link(switch("bug"), BUG_KEY)
+    buggy = bool(st.session_state.get(BUG_KEY, False))
 
-    st.subheader(t("gradcheck.step_gradcheck"), divider="gray")
-    defaults = {name: f"{value:g}" for name, value in gradcheck_defaults()}
-    st.markdown(t("gradcheck.gradcheck_intro", **defaults))
-    function_label = t(f"functions.{function_name}")
-    if lesson.verdict:
-        st.success(t("gradcheck.verdict_true", function=function_label), icon=":material/check:")
-    else:
-        st.warning(t("gradcheck.verdict_false", function=function_label))
+    # The sweep does not depend on h nor on the toggle: kept while only they change.
+    curves = remembered_lesson(t, "gradcheck_sweep", error_curves, x_text, function_name)
+    arguments = (x_text, function_name, exponent, buggy, t.language, curves)
+    lesson = curves and run_lesson(t, gradcheck_lesson, *arguments)
+    if lesson:
+        h = power_of_ten(-exponent)
+        st.latex(lesson.latex)
 
-    st.subheader(t("gradcheck.step_custom"), divider="gray")
-    st.markdown(t("gradcheck.custom_intro"))
-    linked_toggle(t, "bug", t("gradcheck.bug_label"), BUG_KEY)
-    st.code(lesson.square_source, language="python", wrap_lines=True)
-    with st.container(key="gradcheck_result"):
-        st.markdown(t("gradcheck.square_grad"))
-        st.code(str(lesson.square_grad), language="text", wrap_lines=True)
-    if lesson.square_verdict:
-        st.success(t("gradcheck.square_true"), icon=":material/check:")
-    else:
-        st.warning(t("gradcheck.square_false"))
-    if lesson.square_error is not None:
-        st.markdown(t("gradcheck.square_report"))
-        st.markdown(t("common.torch_said"))
-        st.code(lesson.square_error.label, language="text", wrap_lines=True)
+        st.subheader(t("gradcheck.step_differences", h=h), divider="gray")
+        st.markdown(t("gradcheck.differences_intro"))
+        st.latex(DIFFERENCE_LATEX["central"])
+        with st.container(key="gradcheck_differences"):
+            columns = st.columns(1 + len(lesson.at_step))
+            columns[0].markdown(t("gradcheck.autograd_heading"))
+            columns[0].code(str(lesson.grad), language="text", wrap_lines=True)
+            for column, result in zip(columns[1:], lesson.at_step, strict=True):
+                column.markdown(t("gradcheck.dtype_heading", dtype=result.dtype))
+                column.code(str(result.differences), language="text", wrap_lines=True)
+                column.metric(t("gradcheck.error_metric"), f"{result.error:.3g}")
+        with st.expander(t("common.table")):
+            st.dataframe(
+                labelled_table(
+                    symbols("x", len(lesson.x)),
+                    {
+                        "x.grad": lesson.grad.tolist(),
+                        **{result.dtype: result.differences.tolist() for result in lesson.at_step},
+                    },
+                ),
+                width="stretch",
+            )
 
-    show_program(t, lesson.program)
+        show_error_curves(t, lesson, h)
 
+        st.subheader(t("gradcheck.step_gradcheck"), divider="gray")
+        defaults = {name: f"{value:g}" for name, value in gradcheck_defaults()}
+        st.markdown(t("gradcheck.gradcheck_intro", **defaults))
+        function_label = t(f"functions.{function_name}")
+        if lesson.verdict:
+            st.success(
+                t("gradcheck.verdict_true", function=function_label), icon=":material/check:"
+            )
+        else:
+            st.warning(t("gradcheck.verdict_false", function=function_label))
+
+        st.subheader(t("gradcheck.step_custom"), divider="gray")
+        st.markdown(t("gradcheck.custom_intro"))
+        linked_toggle(t, "bug", t("gradcheck.bug_label"), BUG_KEY)
+        st.code(lesson.square_source, language="python", wrap_lines=True)
+        with st.container(key="gradcheck_result"):
+            st.markdown(t("gradcheck.square_grad"))
+            st.code(str(lesson.square_grad), language="text", wrap_lines=True)
+        if lesson.square_verdict:
+            st.success(t("gradcheck.square_true"), icon=":material/check:")
+        else:
+            st.warning(t("gradcheck.square_false"))
+        if lesson.square_error is not None:
+            st.markdown(t("gradcheck.square_report"))
+            st.markdown(t("common.torch_said"))
+            st.code(lesson.square_error.label, language="text", wrap_lines=True)
+
+        show_program(t, lesson.program)
+
+
+lesson_body()
 show_exercises(t, "gradcheck")
 show_closing(t, "gradcheck", tries=4)

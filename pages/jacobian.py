@@ -1,28 +1,25 @@
 import streamlit as st
 
-from charts import MAX_ANNOTATED, symbols
 from lessons.cost import MAX_BUDGET, MAX_SIZE
 from lessons.functions import VECTOR_FUNCTIONS
 from lessons.jacobian import (
     PLAYGROUND,
     jacobian_lesson,
-    jacobian_step,
     playground_jacobian_lesson,
 )
 from lessons.parsing import MAX_LENGTH
 from ui.cost import request_measurement, session_measurement, show_measurement
 from ui.exercises import show_exercises
+from ui.jacobian import colour_limit, show_passes
 from ui.navigation import PRACTICE
 from ui.playground import session_fields
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
-    linked_slider,
     run_lesson,
     show_closing,
     show_goal,
     show_jacobian,
-    show_program,
     vector_input,
 )
 
@@ -31,94 +28,76 @@ PLAYGROUND_PAGE = next(page for page in PRACTICE if page.name == PLAYGROUND)
 t = start_page()
 show_goal(t, "jacobian")
 
-st.subheader(t("jacobian.step_inputs"), divider="gray")
-# y = A x by default: m = 2 outputs against n = len(x) inputs, so the two modes differ.
-names = [*VECTOR_FUNCTIONS, PLAYGROUND]
-function_name = function_picker(t, "jacobian_fn", names, default="linear")
-if function_name == PLAYGROUND:
-    st.markdown(t("jacobian.playground_rule", limit=MAX_LENGTH))
-    link = {"label": t(f"nav.{PLAYGROUND}"), "icon": PLAYGROUND_PAGE.icon}
-    st.page_link(PLAYGROUND_PAGE.path, **link)
-    fields = session_fields()
-    lesson = run_lesson(t, playground_jacobian_lesson, fields.inputs, fields.expression)
-else:
-    x_text = vector_input(t, "jacobian_x", t("common.x_label"))
-    lesson = run_lesson(t, jacobian_lesson, x_text, function_name)
-view = None
-if lesson:
-    m, n = lesson.shape
-    if lesson.latex:
-        st.latex(lesson.latex)
+
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    st.subheader(t("jacobian.step_inputs"), divider="gray")
+    # y = A x by default: m = 2 outputs against n = len(x) inputs, so the two modes differ.
+    names = [*VECTOR_FUNCTIONS, PLAYGROUND]
+    function_name = function_picker(t, "jacobian_fn", names, default="linear")
+    if function_name == PLAYGROUND:
+        st.markdown(t("jacobian.playground_rule", limit=MAX_LENGTH))
+        link = {"label": t(f"nav.{PLAYGROUND}"), "icon": PLAYGROUND_PAGE.icon}
+        st.page_link(PLAYGROUND_PAGE.path, **link)
+        fields = session_fields()
+        lesson = run_lesson(t, playground_jacobian_lesson, fields.inputs, fields.expression)
     else:
-        st.code(f"{lesson.x_line}\n\n{lesson.code}", language="python", wrap_lines=True)
+        x_text = vector_input(t, "jacobian_x", t("common.x_label"))
+        lesson = run_lesson(t, jacobian_lesson, x_text, function_name)
+    if lesson:
+        m, n = lesson.shape
+        if lesson.latex:
+            st.latex(lesson.latex)
+        else:
+            st.code(f"{lesson.x_line}\n\n{lesson.code}", language="python", wrap_lines=True)
 
-    st.subheader(t("jacobian.step_passes"), divider="gray")
-    st.markdown(t("jacobian.passes_intro", m=m, n=n))
-    step = linked_slider(t, "step", t("jacobian.step_label"), 0, lesson.steps, 1, "jacobian_step")
-    view = run_lesson(t, jacobian_step, lesson, step, t.language)
-if view:
-    # One colour scale for every chart of J, so that a colour keeps its number as J fills.
-    limit = lesson.batched.abs().max().item() or 1.0
-    # Side by side while cells stay large enough to read; a larger J gets the full width.
-    side_by_side = max(m, n) <= MAX_ANNOTATED
-    reverse_column, forward_column = st.columns(2) if side_by_side else (st.container(),) * 2
-    with reverse_column:
-        st.markdown(t("jacobian.reverse_heading", done=view.reverse_done, m=m))
-        rows = view.reverse_partial.numpy()
-        marks = {"current_row": view.current_row, "limit": limit}
-        show_jacobian(t, rows, "jacobian.rows_chart", "jacobian_rows", **marks)
-    with forward_column:
-        st.markdown(t("jacobian.forward_heading", done=view.forward_done, n=n))
-        columns = view.forward_partial.numpy()
-        marks = {"current_column": view.current_column, "limit": limit}
-        show_jacobian(t, columns, "jacobian.columns_chart", "jacobian_columns", **marks)
-    unit_vector = symbols("e", step)[-1] if step else ""
-    with st.container(key="jacobian_result"):
-        if view.current_row:
-            st.markdown(t("jacobian.row_now", i=step, e=unit_vector))
-            st.code(str(lesson.rows[step - 1]), language="text", wrap_lines=True)
-        elif step:
-            st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
-        if view.current_column:
-            st.markdown(t("jacobian.column_now", j=step, e=unit_vector))
-            st.code(str(lesson.columns[step - 1]), language="text", wrap_lines=True)
-        elif step:
-            st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
-        if not step:
-            st.caption(t("jacobian.step_zero"))
+        st.subheader(t("jacobian.step_passes"), divider="gray")
+        st.markdown(t("jacobian.passes_intro", m=m, n=n))
+        passes = st.container()
 
-    st.subheader(t("jacobian.step_batched"), divider="gray")
-    st.markdown(t("jacobian.batched_intro", m=m))
-    st.code(lesson.batched_code, language="python", wrap_lines=True)
-    show_jacobian(t, lesson.batched.numpy(), "jacobian.full_chart", "jacobian_full", limit=limit)
-    loop_column, jacrev_column, jacfwd_column = st.columns(3)
-    loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")
-    jacrev_column.metric(t("jacobian.batched_vs_jacrev"), f"{lesson.batched_vs_jacrev:.3g}")
-    jacfwd_column.metric(t("jacobian.batched_vs_jacfwd"), f"{lesson.batched_vs_jacfwd:.3g}")
+        st.subheader(t("jacobian.step_batched"), divider="gray")
+        st.markdown(t("jacobian.batched_intro", m=m))
+        st.code(lesson.batched_code, language="python", wrap_lines=True)
+        show_jacobian(
+            t,
+            lesson.batched.numpy(),
+            "jacobian.full_chart",
+            "jacobian_full",
+            limit=colour_limit(lesson),
+        )
+        loop_column, jacrev_column, jacfwd_column = st.columns(3)
+        loop_column.metric(t("jacobian.loop_vs_batched"), f"{lesson.loop_vs_batched:.3g}")
+        jacrev_column.metric(t("jacobian.batched_vs_jacrev"), f"{lesson.batched_vs_jacrev:.3g}")
+        jacfwd_column.metric(t("jacobian.batched_vs_jacfwd"), f"{lesson.batched_vs_jacfwd:.3g}")
 
-    st.subheader(t("jacobian.step_rule"), divider="gray")
-    reverse_column, forward_column = st.columns(2)
-    reverse_column.metric(t("jacobian.reverse_passes"), lesson.reverse_passes)
-    forward_column.metric(t("jacobian.forward_passes"), lesson.forward_passes)
-    cheaper = "reverse" if m < n else "forward" if m > n else "equal"
-    st.info(t(f"jacobian.rule_{cheaper}", m=m, n=n), icon=":material/rule:")
+        st.subheader(t("jacobian.step_rule"), divider="gray")
+        reverse_column, forward_column = st.columns(2)
+        reverse_column.metric(t("jacobian.reverse_passes"), lesson.reverse_passes)
+        forward_column.metric(t("jacobian.forward_passes"), lesson.forward_passes)
+        cheaper = "reverse" if m < n else "forward" if m > n else "equal"
+        st.info(t(f"jacobian.rule_{cheaper}", m=m, n=n), icon=":material/rule:")
 
-st.subheader(t("jacobian.step_cost"), divider="gray")
-st.markdown(t("jacobian.cost_intro", budget=f"{MAX_BUDGET:g}", limit=MAX_SIZE))
-st.button(
-    t("jacobian.cost_button"),
-    key="jacobian_cost_button",
-    icon=":material/timer:",
-    on_click=request_measurement,
-)
-measurement = session_measurement(t)
-if measurement:
-    show_measurement(t, measurement)
-else:
-    st.caption(t("jacobian.cost_hint"))
+    st.subheader(t("jacobian.step_cost"), divider="gray")
+    st.markdown(t("jacobian.cost_intro", budget=f"{MAX_BUDGET:g}", limit=MAX_SIZE))
+    st.button(
+        t("jacobian.cost_button"),
+        key="jacobian_cost_button",
+        icon=":material/timer:",
+        on_click=request_measurement,
+    )
+    measurement = session_measurement(t)
+    if measurement:
+        show_measurement(t, measurement)
+    else:
+        st.caption(t("jacobian.cost_hint"))
 
-if view:
-    show_program(t, view.program)
+    if lesson:
+        # Last, once both places exist: the slider's fragment fills the passes and the program.
+        show_passes(t, lesson, passes, st.container())
 
+
+lesson_body()
 show_exercises(t, "jacobian")
 show_closing(t, "jacobian", tries=4)

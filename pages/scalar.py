@@ -17,27 +17,36 @@ from ui.widgets import (
 t = start_page()
 show_goal(t, "scalar")
 
-st.subheader(t("scalar.step_inputs"), divider="gray")
-x_text = vector_input(t, "scalar_x", t("common.x_label"))
-function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))
 
-st.subheader(t("scalar.step_run"), divider="gray")
-lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)
-if lesson:
-    st.latex(lesson.latex)
-    with st.container(key="scalar_result"):
-        show_result(t("scalar.y_label"), lesson.y_printed)
-        st.caption(t("scalar.grad_fn_explained"))
-        show_result(t("scalar.grad_label"), lesson.grad)
-        show_result(t("scalar.expected_label"), lesson.expected)
-    st.latex(lesson.gradient_latex)
-    if lesson.matches:
-        st.success(t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:")
-    else:
-        st.error(t("scalar.mismatch", diff=f"{lesson.max_abs_diff:.3g}"))
-    with st.expander(t("scalar.why_title")):
-        st.markdown(t("scalar.why_body"))
-    show_program(t, lesson.program)
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    st.subheader(t("scalar.step_inputs"), divider="gray")
+    x_text = vector_input(t, "scalar_x", t("common.x_label"))
+    function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))
 
+    st.subheader(t("scalar.step_run"), divider="gray")
+    lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)
+    if lesson:
+        st.latex(lesson.latex)
+        with st.container(key="scalar_result"):
+            show_result(t("scalar.y_label"), lesson.y_printed)
+            st.caption(t("scalar.grad_fn_explained"))
+            show_result(t("scalar.grad_label"), lesson.grad)
+            show_result(t("scalar.expected_label"), lesson.expected)
+        st.latex(lesson.gradient_latex)
+        if lesson.matches:
+            st.success(
+                t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:"
+            )
+        else:
+            st.error(t("scalar.mismatch", diff=f"{lesson.max_abs_diff:.3g}"))
+        with st.expander(t("scalar.why_title")):
+            st.markdown(t("scalar.why_body"))
+        show_program(t, lesson.program)
+
+
+lesson_body()
 show_exercises(t, "scalar")
 show_closing(t, "scalar", tries=3)

@@ -41,66 +41,73 @@ def show_agreement(t: Translator, name: str, diff: float) -> None:
 t = start_page()
 show_goal(t, "vjp")
 
-st.subheader(t("vjp.step_inputs"), divider="gray")
-x_text = vector_input(t, "vjp_x", t("common.x_label"))
-function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
-# y and its Jacobian do not depend on v: they stay on screen whatever v is.
-at_x = run_lesson(t, function_at_x, x_text, function_name)
-if at_x:
-    st.latex(at_x.latex)
-    with st.container(key="vjp_y"):
-        show_result(t("vjp.y_heading", m=at_x.m), at_x.y_printed)
-m = at_x.m if at_x else MAX_LENGTH
 
-choice = vector_picker(t, "vjp", m)
+# The inputs and all they drive, as one fragment: a change of an input reruns this, not
+# the exercises, the closing or the sidebar progress below and around it.
+@st.fragment
+def lesson_body() -> None:
+    st.subheader(t("vjp.step_inputs"), divider="gray")
+    x_text = vector_input(t, "vjp_x", t("common.x_label"))
+    function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
+    # y and its Jacobian do not depend on v: they stay on screen whatever v is.
+    at_x = run_lesson(t, function_at_x, x_text, function_name)
+    if at_x:
+        st.latex(at_x.latex)
+        with st.container(key="vjp_y"):
+            show_result(t("vjp.y_heading", m=at_x.m), at_x.y_printed)
+    m = at_x.m if at_x else MAX_LENGTH
 
-st.subheader(t("vjp.step_result"), divider="gray")
-lesson = run_lesson(t, vjp_lesson, at_x, choice, t.language) if at_x else None
-if at_x and not lesson and choice.preset == "typed":
-    torch_error = wrong_length_error(at_x, choice.text)
-    if torch_error:
-        show_torch_error(t, torch_error)
-if lesson:
-    with st.container(key="vjp_result"):
-        show_result(t("vjp.v_heading"), lesson.v)
-        show_result(t("vjp.grad_heading"), lesson.grad)
-    st.markdown(t("vjp.formula_intro"))
-    st.latex(VJP_LATEX)
-    if choice.preset in ("ones", "one_hot"):
-        st.info(t(f"vjp.{choice.preset}_explained", index=choice.index), icon=":material/info:")
+    choice = vector_picker(t, "vjp", m)
 
-if at_x:
-    st.subheader(t("vjp.step_jacobian"), divider="gray")
-    st.latex(at_x.jacobian_latex)
-    show_jacobian(t, at_x.jacobian.numpy(), "vjp.jacobian_chart", "vjp_jacobian")
+    st.subheader(t("vjp.step_result"), divider="gray")
+    lesson = run_lesson(t, vjp_lesson, at_x, choice, t.language) if at_x else None
+    if at_x and not lesson and choice.preset == "typed":
+        torch_error = wrong_length_error(at_x, choice.text)
+        if torch_error:
+            show_torch_error(t, torch_error)
+    if lesson:
+        with st.container(key="vjp_result"):
+            show_result(t("vjp.v_heading"), lesson.v)
+            show_result(t("vjp.grad_heading"), lesson.grad)
+        st.markdown(t("vjp.formula_intro"))
+        st.latex(VJP_LATEX)
+        if choice.preset in ("ones", "one_hot"):
+            st.info(t(f"vjp.{choice.preset}_explained", index=choice.index), icon=":material/info:")
 
-if lesson:
-    st.subheader(t("vjp.step_weighted"), divider="gray")
-    st.markdown(t("vjp.weighted_intro"))
-    weighted = lesson.weighted_rows.numpy()
-    sums = lesson.column_sums.numpy()
-    figure = weighted_rows_figure(
-        weighted, sums, axis_titles(t, "vjp.weighted_chart"), t("chart.sums")
-    )
-    show_matrix(t, figure, weighted_rows_table(weighted, sums, t("chart.sums")), "vjp_weighted")
-    st.metric(t("vjp.max_diff"), f"{lesson.max_abs_diff:.3g}")
-    st.caption(t("vjp.orientation"))
+    if at_x:
+        st.subheader(t("vjp.step_jacobian"), divider="gray")
+        st.latex(at_x.jacobian_latex)
+        show_jacobian(t, at_x.jacobian.numpy(), "vjp.jacobian_chart", "vjp_jacobian")
 
-    st.subheader(t("vjp.step_chain"), divider="gray")
-    st.markdown(t("vjp.chain_intro"))
-    with st.container(key="vjp_chain"):
-        show_result(t("vjp.backward_v"), lesson.grad)
-        show_result(t("vjp.sum_v_y"), lesson.product_grad)
-        show_agreement(t, "product", lesson.product_max_abs_diff)
-        st.markdown(t("vjp.two_stage_intro", loss=LOSS, loss_gradient=LOSS_GRADIENT))
-        st.latex(LOSS_LATEX)
-        show_result(t("vjp.loss_gradient"), lesson.loss_gradient)
-        show_result(t("vjp.loss_backward"), lesson.loss_grad)
-        show_result(t("vjp.chained_backward"), lesson.chained_grad)
-        show_agreement(t, "chain", lesson.chain_max_abs_diff)
-    st.markdown(t("vjp.chain_explained"))
+    if lesson:
+        st.subheader(t("vjp.step_weighted"), divider="gray")
+        st.markdown(t("vjp.weighted_intro"))
+        weighted = lesson.weighted_rows.numpy()
+        sums = lesson.column_sums.numpy()
+        figure = weighted_rows_figure(
+            weighted, sums, axis_titles(t, "vjp.weighted_chart"), t("chart.sums")
+        )
+        show_matrix(t, figure, weighted_rows_table(weighted, sums, t("chart.sums")), "vjp_weighted")
+        st.metric(t("vjp.max_diff"), f"{lesson.max_abs_diff:.3g}")
+        st.caption(t("vjp.orientation"))
 
-    show_program(t, lesson.program)
+        st.subheader(t("vjp.step_chain"), divider="gray")
+        st.markdown(t("vjp.chain_intro"))
+        with st.container(key="vjp_chain"):
+            show_result(t("vjp.backward_v"), lesson.grad)
+            show_result(t("vjp.sum_v_y"), lesson.product_grad)
+            show_agreement(t, "product", lesson.product_max_abs_diff)
+            st.markdown(t("vjp.two_stage_intro", loss=LOSS, loss_gradient=LOSS_GRADIENT))
+            st.latex(LOSS_LATEX)
+            show_result(t("vjp.loss_gradient"), lesson.loss_gradient)
+            show_result(t("vjp.loss_backward"), lesson.loss_grad)
+            show_result(t("vjp.chained_backward"), lesson.chained_grad)
+            show_agreement(t, "chain", lesson.chain_max_abs_diff)
+        st.markdown(t("vjp.chain_explained"))
 
+        show_program(t, lesson.program)
+
+
+lesson_body()
 show_exercises(t, "vjp")
 show_closing(t, "vjp", tries=4)

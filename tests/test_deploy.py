@@ -73,3 +73,15 @@ def test_the_nginx_configuration_is_accepted_by_nginx(tmp_path: Path):
         [NGINX, "-t", "-p", str(tmp_path), "-c", str(config)], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_image_serves_through_serve_py_whose_app_streamlit_runs_as_asgi():
+    """`streamlit run serve.py` finds the st.App in serve.py, so its lifespan (the warm-up)
+    runs before the server answers anything, /_stcore/health included."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    command = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert yaml.safe_load(command.group(1))[:3] == ["streamlit", "run", "serve.py"]
+    found = discover_asgi_app(ROOT / "serve.py")
+    assert found.is_asgi_app and found.import_string.endswith(":app")
+    assert 'st.App("app.py", lifespan=' in (ROOT / "serve.py").read_text()

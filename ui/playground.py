@@ -7,6 +7,7 @@ input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `la
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from charts import (
@@ -23,13 +24,17 @@ from lessons.language.graph import (
     MAX_DRAWN_EDGES,
     MAX_DRAWN_IN_DEGREE,
     MAX_DRAWN_NODES,
-    Step,
+    Edge,
+    Node,
+    StepText,
     graph_size,
     to_dot,
 )
-from lessons.language.playground import MAX_JACOBIAN_ROWS, PlaygroundLesson
+from lessons.language.playground import MAX_JACOBIAN_ROWS, playground_lesson
+from lessons.language.snapshot import PlaygroundSnapshot, snapshot
 from lessons.links import choice_from_link
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
+from lessons.vjp import VectorChoice
 from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
 from ui.text import code_list, message
@@ -174,12 +179,58 @@ def input_rows(t: Translator) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def step_picker(t: Translator, lesson: PlaygroundLesson) -> int:
-    """Which engine step to show (1-based); kept in range when the graph changes."""
+def playground_snapshot(
+    inputs: tuple[tuple[str, str], ...], expression: str, choice: VectorChoice, language: str
+) -> PlaygroundSnapshot:
+    return snapshot(playground_lesson(inputs, expression, choice, language))
+
+
+def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
+    """The step control, the graph with this step's node highlighted, and the step panel.
+
+    A fragment over the recorded steps: moving the step reruns only this, with the texts
+    already made, so a step evaluates nothing, computes no Jacobian and traces nothing."""
+    _steps_fragment(t, lesson)
+
+
+@st.fragment
+def _steps_fragment(t: Translator, lesson: PlaygroundSnapshot) -> None:
+    number = step_picker(t, lesson)
+    # Side by side, so the highlighted node and its numbers are seen together.
+    graph_column, step_column = st.columns([3, 2])
+    with graph_column:
+        show_graph(t, lesson, number)
+    with step_column:
+        show_step(t, lesson, number)
+
+
+def step_picker(t: Translator, lesson: PlaygroundSnapshot) -> int:
+    """Which engine step to show (1-based); kept in range when the graph changes. Previous
+    and Next beside the slider, for keyboards and fingers."""
     count = len(lesson.steps)
-    if not 1 <= st.session_state.get(STEP_KEY, 1) <= count:
-        st.session_state[STEP_KEY] = count
-    return st.select_slider(
+    number = st.session_state.get(STEP_KEY, 1)
+    if not 1 <= number <= count:
+        number = st.session_state[STEP_KEY] = count
+    previous_column, slider_column, next_column = st.columns([1, 5, 1], vertical_alignment="bottom")
+    previous_column.button(
+        t("playground.step_previous"),
+        key=f"{STEP_KEY}_previous",
+        icon=":material/chevron_left:",
+        disabled=number <= 1,
+        on_click=_move_step,
+        args=(-1,),
+        width="stretch",
+    )
+    next_column.button(
+        t("playground.step_next"),
+        key=f"{STEP_KEY}_next",
+        icon=":material/chevron_right:",
+        disabled=number >= count,
+        on_click=_move_step,
+        args=(1,),
+        width="stretch",
+    )
+    return slider_column.select_slider(
         t("playground.step_label"),
         options=range(1, count + 1),
         key=STEP_KEY,
@@ -188,12 +239,16 @@ def step_picker(t: Translator, lesson: PlaygroundLesson) -> int:
     )
 
 
-def graph_dot(lesson: PlaygroundLesson, number: int) -> str:
+def _move_step(offset: int) -> None:
+    st.session_state[STEP_KEY] += offset
+
+
+def graph_dot(lesson: PlaygroundSnapshot, number: int) -> str:
     done = {step.node for step in lesson.steps[: number - 1]}
     return to_dot(lesson.graph, done, lesson.steps[number - 1].node)
 
 
-def show_graph(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
+def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     """The graph, or why it is not drawn: a large one would freeze the learner's tab."""
     size = graph_size(lesson.graph)
     if size.drawable:
@@ -204,7 +259,7 @@ def show_graph(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     st.info(t("playground.graph_too_large", **vars(size), **limits), icon=":material/info:")
 
 
-def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
+def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     """What the node of this step received and what it passed to each of its inputs."""
     step = lesson.steps[number - 1]
     node = lesson.graph.nodes[step.node]
@@ -213,41 +268,69 @@ def show_step(t: Translator, lesson: PlaygroundLesson, number: int) -> None:
     # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
     incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
     st.markdown(message(t, f"playground.{incoming}", result=result))
-    st.code(_gradients(step.incoming), language="text", wrap_lines=True)
+    st.code(step.incoming, language="text", wrap_lines=True)
     if node.is_leaf:
         leaf = message(t, "playground.step_leaf", name=", ".join(node.names), result=result)
         st.success(leaf, icon=":material/check:")
         return
-    for edge in (edge for edge in lesson.graph.edges if edge.source == step.node):
-        target = lesson.graph.nodes[edge.target]
+    for edge, target in _passes(lesson, step):
         label = f" ({code_list(target.names)})" if target.names else ""
         st.markdown(t("playground.step_passes", kind=target.kind, label=label))
-        st.code(
-            _gradients(step.outgoing[edge.slot : edge.slot + 1]), language="text", wrap_lines=True
-        )
+        st.code(_sent(step, edge), language="text", wrap_lines=True)
 
 
-def _gradients(gradients: tuple[object, ...]) -> str:
-    return "\n".join(str(gradient) for gradient in gradients)
+def show_steps_table(t: Translator, lesson: PlaygroundSnapshot) -> None:
+    """Every step as a table (node, what arrived, what it passed on): the graph and the step
+    control as text, for screen readers and for graphs too large to draw."""
+    with st.expander(t("playground.steps_table_title")):
+        st.table(steps_table(t, lesson))
 
 
-def _kind(lesson: PlaygroundLesson, step: Step) -> str:
+def steps_table(t: Translator, lesson: PlaygroundSnapshot) -> pd.DataFrame:
+    rows = []
+    for step in lesson.steps:
+        node = lesson.graph.nodes[step.node]
+        passes = _passes(lesson, step)
+        sent = [f"{_node_text(target)}: {_sent(step, edge)}" for edge, target in passes]
+        rows.append((_node_text(node), step.incoming, "\n".join(sent)))
+    columns = [t(f"playground.table_{name}") for name in ("node", "arrived", "passed")]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.index = pd.RangeIndex(1, len(rows) + 1, name=t("playground.table_step"))
+    return frame
+
+
+def _passes(lesson: PlaygroundSnapshot, step: StepText) -> list[tuple[Edge, Node]]:
+    """The edges out of this step's node, each with the node it leads to."""
+    edges = (edge for edge in lesson.graph.edges if edge.source == step.node)
+    return [(edge, lesson.graph.nodes[edge.target]) for edge in edges]
+
+
+def _sent(step: StepText, edge: Edge) -> str:
+    # Empty when the engine ran no hook after the node (its gradient went nowhere).
+    return "".join(step.outgoing[edge.slot : edge.slot + 1])
+
+
+def _node_text(node: Node) -> str:
+    return " ".join([*node.names, node.kind])
+
+
+def _kind(lesson: PlaygroundSnapshot, step: StepText) -> str:
     return lesson.graph.nodes[step.node].kind
 
 
-def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
+def show_result(t: Translator, lesson: PlaygroundSnapshot) -> None:
     """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
     name = lesson.result_name
     st.code(lesson.code, language="python", wrap_lines=True)
-    st.markdown(message(t, "playground.y_is", name=name, shape=tuple(lesson.y.shape)))
-    st.code(str(lesson.y), language="text", wrap_lines=True)
-    if not lesson.y.isfinite().all():
+    st.markdown(message(t, "playground.y_is", name=name, shape=lesson.y_shape))
+    st.code(lesson.y, language="text", wrap_lines=True)
+    if not lesson.y_finite:
         st.warning(message(t, "playground.not_finite", name=name))
     if lesson.backward_error is not None:
         show_torch_error(t, lesson.backward_error)
     if lesson.v is not None:
         st.markdown(message(t, "playground.v_used", name=name))
-        st.code(str(lesson.v), language="text", wrap_lines=True)
+        st.code(lesson.v, language="text", wrap_lines=True)
     elif lesson.backward_error is None:
         st.markdown(message(t, "playground.single", name=name))
     st.markdown(t("playground.grads_heading"))
@@ -255,11 +338,11 @@ def show_result(t: Translator, lesson: PlaygroundLesson) -> None:
     st.code(grads, language="text", wrap_lines=True)
 
 
-def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
+def show_jacobians(t: Translator, lesson: PlaygroundSnapshot) -> None:
     """One tab per input: its Jacobian, and the rows weighted by v above their sums."""
     name = lesson.result_name
-    if lesson.y.numel() > MAX_JACOBIAN_ROWS:
-        count, limit = lesson.y.numel(), MAX_JACOBIAN_ROWS
+    if lesson.y_size > MAX_JACOBIAN_ROWS:
+        count, limit = lesson.y_size, MAX_JACOBIAN_ROWS
         st.info(message(t, "playground.jacobian_too_tall", name=name, count=count, limit=limit))
         return
     if lesson.jacobians_too_costly:
@@ -272,8 +355,7 @@ def show_jacobians(t: Translator, lesson: PlaygroundLesson) -> None:
         labels = EntryLabels(lesson.y_labels, item.labels)
         rows, columns = t("playground.rows", name=name), t("playground.columns", input=item.name)
         title = t("playground.jacobian_chart", name=name, input=item.name)
-        jacobian = item.jacobian.numpy()
-        weighted, sums = item.weighted_rows.numpy(), item.column_sums.numpy()
+        jacobian, weighted, sums = item.jacobian, item.weighted_rows, item.column_sums
         sums_label = f"{item.name}.grad"  # code: the same in every language
         with tab:
             figure = jacobian_figure(jacobian, AxisTitles(title, rows, columns), labels)

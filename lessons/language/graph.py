@@ -45,6 +45,23 @@ class Step:
     outgoing: tuple[Tensor | None, ...]  # one per entry of next_functions (empty on a leaf)
 
 
+@dataclass(frozen=True)
+class StepText:
+    """A step as the page prints it: what a session keeps instead of the gradients."""
+
+    node: int
+    incoming: str  # the gradients that arrived, one per line
+    outgoing: tuple[str, ...]  # what went to each entry of next_functions
+
+
+def step_text(step: Step) -> StepText:
+    return StepText(step.node, gradients_text(step.incoming), tuple(map(str, step.outgoing)))
+
+
+def gradients_text(gradients: tuple[object, ...]) -> str:
+    return "\n".join(str(gradient) for gradient in gradients)
+
+
 def trace(y: Tensor, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) -> Graph:
     """The nodes reachable from y.grad_fn, labelled with the names the learner gave."""
     torch_nodes = _walk(y)

@@ -1,0 +1,143 @@
+"""Server CPU per interaction in a real browser (Chromium), against the floor app, alternating.
+
+What a learner's click costs the server, fragments and websocket included (the script-only
+rerun timing misses both): a new x on /scalar, an exercise answer typed and checked, one
+step of the playground. Each interaction is followed by one on the floor app; every one
+waits for the numbers it must show, so a fast wrong page cannot win.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import torch
+from playwright.sync_api import Page, expect, sync_playwright
+
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from bench.rerun import FLOOR_APP, new_x
+from bench.server import AppServer, running_app
+from bench.stats import print_table
+from i18n import catalog
+from tests.e2e.expected import as_text, shown_gradient
+from ui.playground import EXAMPLES, link_from_fields
+
+SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+TIMEOUT_MS = 120_000
+WARM_UP = 2
+EXERCISE = "scalar_two_dot"  # its answer is x.grad of 2·xᵀx at the exercise's own x
+TRAINING = dict(EXAMPLES)["training"]
+STEP_PATH = f"playground?{urlencode(link_from_fields(TRAINING, 'en'))}"
+
+
+@dataclass
+class Interaction:
+    name: str
+    act: Callable[[Page, int], None]  # does the n-th interaction and waits for its result
+    presses: int = 1  # interactions (reruns asked for) in one act
+    cpu_ms: list[float] = field(default_factory=list)
+
+    @property
+    def mean_ms(self) -> float:
+        # A mean, not a median: the kernel counts CPU time in 10 ms ticks.
+        return sum(self.cpu_ms) / len(self.cpu_ms)
+
+
+def settle(page: Page) -> None:
+    page.locator(SETTLED).wait_for(timeout=TIMEOUT_MS)
+
+
+def type_into(page: Page, key: str, text: str) -> None:
+    field_ = page.locator(f".st-key-{key} input")
+    field_.fill(text)
+    field_.press("Enter")
+
+
+def new_floor_x(page: Page, number: int) -> None:
+    type_into(page, "floor_x", str(number))
+    expect(page.locator('[data-testid="stCode"]')).to_contain_text(f"{float(number)}")
+    settle(page)
+
+
+def new_scalar_x(page: Page, number: int) -> None:
+    x = new_x(number)
+    type_into(page, "scalar_x", as_text(x))
+    expect(page.locator(".st-key-scalar_result")).to_contain_text(shown_gradient("scalar", x))
+    settle(page)
+
+
+def check_exercise(page: Page, number: int) -> None:
+    """Type an answer (right or wrong in turn) and press Check: two reruns."""
+    box = page.locator(f".st-key-{EXERCISE}_box")
+    type_into(page, f"{EXERCISE}_answer", "1, 2, 3" if number % 2 else "4, 8, 12")
+    settle(page)
+    box.locator(f".st-key-{EXERCISE}_check button").click()
+    expect(box.locator('[data-testid="stAlert"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    settle(page)
+
+
+def step_playground(page: Page, number: int) -> None:
+    """Next, or Previous at the last step: the step panel must show the step's number."""
+    runs = catalog("en")["playground.step_runs"].split("{number}")[0]
+    main = page.locator('[data-testid="stMain"]')
+    direction = "previous" if number % 2 else "next"
+    page.locator(f".st-key-playground_step_{direction} button").click()
+    step = 1 if direction == "previous" else 2
+    expect(main).to_contain_text(f"{runs}{step} ")
+    settle(page)
+
+
+def measure(server: AppServer, page: Page, interaction: Interaction, number: int) -> None:
+    before = server.cpu_seconds()
+    interaction.act(page, number)
+    spent = (server.cpu_seconds() - before) * 1000 / interaction.presses
+    interaction.cpu_ms.append(spent)
+
+
+def open_tab(browser, url: str) -> Page:
+    tab = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+    tab.goto(url, timeout=TIMEOUT_MS)
+    settle(tab)
+    tab.locator('[data-testid="stSkeleton"]').first.wait_for(state="detached", timeout=TIMEOUT_MS)
+    return tab
+
+
+def run(log_dir: Path, repeats: int, options: list[str]) -> None:
+    if not CHROMIUM.exists():
+        print(f"\n(clicks section skipped: {CHROMIUM} is missing)")
+        return
+    torch.set_num_threads(1)  # the expected numbers are tiny: leave the cores to the servers
+    interactions = [
+        (Interaction("/scalar: a new x", new_scalar_x), "scalar"),
+        (Interaction("an exercise: type an answer, press Check", check_exercise, 2), "scalar"),
+        (Interaction("/playground: one step (training-step example)", step_playground), STEP_PATH),
+    ]
+    floor_figures = Interaction("floor app: a new text input", new_floor_x)
+    with (
+        running_app(log_dir, options=options) as app,
+        running_app(log_dir, FLOOR_APP, options=options) as floor,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        floor_tab = open_tab(browser, floor.url)
+        for interaction, path in interactions:
+            tab = open_tab(browser, f"{app.url}/{path}")
+            for number in range(WARM_UP):
+                interaction.act(tab, number)
+            for number in range(WARM_UP, WARM_UP + repeats):
+                measure(app, tab, interaction, number)
+                measure(floor, floor_tab, floor_figures, number)
+            tab.context.close()
+        browser.close()
+    floor_ms = floor_figures.mean_ms
+    rows = [(floor_figures.name, f"{floor_ms:.1f}", "1.0")]
+    rows += [
+        (item.name, f"{item.mean_ms:.1f}", f"{item.mean_ms / floor_ms:.1f}")
+        for item, _ in interactions
+    ]
+    print_table(
+        f"Server CPU per interaction in Chromium, mean of {repeats}, alternating with the "
+        "floor app (an exercise's two reruns counted as two interactions)",
+        ("interaction", "server CPU ms", "times the floor"),
+        rows,
+    )
