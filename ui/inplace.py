@@ -67,7 +67,7 @@ def show_data(t: Translator, lesson: InplaceLesson) -> None:
         right_column.markdown(t("inplace.series_right"))
         right_column.code(str(right), language="text", wrap_lines=True)
     if lesson.data_grad_differs:
-        st.error(t("inplace.data_wrong"), icon=":material/error:")
+        st.warning(t("inplace.data_wrong"), icon=":material/warning:")
     else:
         st.info(t("inplace.data_same"), icon=":material/info:")
     figure = grouped_bars_figure(
