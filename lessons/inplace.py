@@ -151,7 +151,7 @@ class InplaceLesson:
     saves_y: bool
     versions: tuple[int, int]  # y._version before and after the change
     backward_error: str | None  # y.sum().backward() after the change
-    error_names_versions: bool  # torch's message quotes both versions of y
+    error_names_all: bool  # torch's message quotes y's shape, its operation and both versions
     backward_grad: Tensor | None  # x.grad when that backward ran
     fixes: tuple[Fix, ...]
     data_version: int  # y._version after y.data was changed
@@ -237,8 +237,7 @@ def inplace_lesson(
         saves_y=any(item.tensor == "y" for item in saved),
         versions=versions,
         backward_error=backward_error,
-        error_names_versions=backward_error is not None
-        and all(f"version {version}" in backward_error for version in versions),
+        error_names_all=_names_all(backward_error, list(y.shape), node, versions),
         backward_grad=backward_grad,
         fixes=fixes,
         data_version=data_version,
@@ -269,6 +268,14 @@ def backward(y: Tensor) -> None:
 def _refuse_index_of_a_number(y: Tensor, change: str, forward_line: str) -> None:
     if change == "index" and y.dim() == 0:
         raise InputError("inplace_no_entry", {"line": forward_line})
+
+
+def _names_all(error: str | None, shape: list[int], node: str, versions: tuple[int, int]) -> bool:
+    """Whether torch's message names the shape, the operation (the node's name without its
+    `Backward` suffix) and both versions, as the page says it does."""
+    operation = node.split("Backward")[0]
+    quoted = (str(shape), operation, *(f"version {version}" for version in versions))
+    return error is not None and all(part in error for part in quoted)
 
 
 def read_saved(node: torch.autograd.graph.Node, **tensors: Tensor) -> tuple[Saved, ...]:

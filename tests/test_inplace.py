@@ -90,7 +90,7 @@ def test_backward_fails_with_torchs_error_when_the_changed_tensor_was_saved(chan
     before, after = lesson.versions
     assert f"[{X.numel()}]" in error
     assert f"version {after}" in error and f"version {before}" in error
-    assert lesson.error_names_versions and lesson.backward_grad is None
+    assert lesson.error_names_all and lesson.backward_grad is None
 
 
 @pytest.mark.parametrize("operation", ["square", "times_c", "plus_one", "sum"])
@@ -187,7 +187,7 @@ def test_the_page_shows_torchs_errors_and_both_gradients(language):
     blocks = code_blocks(at)
     for error in (lesson.backward_error, lesson.leaf_error, lesson.anomaly_error):
         assert f"RuntimeError: {error}" in blocks
-    assert keyed_codes(at, "inplace_data") == [str(lesson.data_grad), str(lesson.fixes[0].grad)]
+    assert keyed_codes(at, "inplace_result") == [str(lesson.data_grad), str(lesson.fixes[0].grad)]
     assert at.dataframe[0].value.index.tolist() == ["_saved_result"]
     assert catalog(language)["inplace.data_wrong"] in texts(at)
     assert "return x.exp()" in blocks

@@ -39,7 +39,7 @@ def show_version(t: Translator, lesson: InplaceLesson) -> None:
         return
     st.markdown(t("inplace.backward_fails", node=lesson.node, before=before, after=after))
     show_torch_error(t, lesson.backward_error)
-    if lesson.error_names_versions:
+    if lesson.error_names_all:
         st.caption(t("inplace.error_names", before=before, after=after))
 
 
@@ -60,7 +60,7 @@ def show_data(t: Translator, lesson: InplaceLesson) -> None:
     st.markdown(t("inplace.data_intro"))
     st.markdown(t("inplace.data_version", line=lesson.data_line, version=lesson.data_version))
     right = lesson.fixes[0].grad
-    with st.container(key="inplace_data"):
+    with st.container(key="inplace_result"):
         data_column, right_column = st.columns(2)
         data_column.markdown(t("inplace.series_data"))
         data_column.code(str(lesson.data_grad), language="text", wrap_lines=True)
