@@ -389,12 +389,14 @@ def anomaly_run(
     """The version step again with anomaly mode on: torch's error and what it warned.
 
     Anomaly mode is one flag for the whole process, not per thread, and Streamlit runs every
-    session as a thread of one process. So it is switched on only inside the app's warnings
-    lock (every catch_warnings of the app holds that lock too, and nothing else turns anomaly
-    mode on), and off again before the lock is let go. check_nan=False, as torch's own hint
-    writes it: a backward of another session that gives nan in this short window must not
-    raise because of this one."""
-    return _with_warnings(lambda: _backward_in_anomaly_mode(x, c, operation, change))
+    session as a thread of one process. So it is switched on only while holding the lock of
+    the lessons' warnings catcher (nothing else in the app turns it on), and off again before
+    the lock is let go. check_nan=False, as torch's own hint writes it: a backward of another
+    session that gives nan in this short window must not raise because of this one. A warning
+    another session's failing backward emits in this window lands in the same process-wide
+    record; it quotes that session's code, not this module, and is left out."""
+    error, caught = _with_warnings(lambda: _backward_in_anomaly_mode(x, c, operation, change))
+    return error, tuple(item for item in caught if f'File "{__file__}"' in item.message)
 
 
 def _backward_in_anomaly_mode(x: Tensor, c: Tensor, operation: str, change: str) -> str | None:

@@ -188,7 +188,9 @@ def test_the_page_shows_torchs_errors_and_both_gradients(language):
     for error in (lesson.backward_error, lesson.leaf_error, lesson.anomaly_error):
         assert f"RuntimeError: {error}" in blocks
     assert keyed_codes(at, "inplace_result") == [str(lesson.data_grad), str(lesson.fixes[0].grad)]
-    assert at.dataframe[0].value.index.tolist() == ["_saved_result"]
+    assert at.dataframe[0].value.index.tolist() == [
+        name for name, _ in saved_of(X.clone().requires_grad_().exp())
+    ]
     assert catalog(language)["inplace.data_wrong"] in texts(at)
     assert "return x.exp()" in blocks
     assert [s.proto.anchor for s in at.subheader if s.proto.anchor in ("version", "leaf")] == [
@@ -217,3 +219,14 @@ def test_a_link_sets_x_the_operation_and_the_change():
     assert address(at) == {"lang": "en", **params}
     refused = open_link("inplace", {"op": "cos"})
     assert refused.selectbox(key="inplace_op").value == "exp" and len(refused.error) == 1
+
+
+def test_setting_an_entry_of_a_number_gets_a_message_and_keeps_the_choices():
+    at = open_link("inplace", {"op": "sum", "change": "index"}, "zh")
+    assert not at.exception
+    (error,) = at.error
+    assert "y = x.sum()" in error.value and "y[0]" in error.value
+    assert at.selectbox(key="inplace_op").value == "sum"
+    at.radio(key="inplace_change").set_value("relu").run()
+    shown = at.dataframe[0].value.index.tolist()
+    assert not at.error and shown == [name for name, _ in saved_of(torch.sum(X.requires_grad_()))]
