@@ -44,6 +44,8 @@ def show_version(t: Translator, lesson: InplaceLesson) -> None:
 
 
 def show_fixes(t: Translator, lesson: InplaceLesson) -> None:
+    if not lesson.saves_y:
+        st.caption(t("inplace.fixes_unneeded"))
     with st.container(key="inplace_fixes"):
         for fix in lesson.fixes:
             st.markdown(t(f"inplace.fix_{fix.key}"))
