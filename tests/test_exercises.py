@@ -63,6 +63,9 @@ INDEPENDENT = {
     "graph_detach": 2 * torch.tensor([1.0, -1.0, 2.0]) ** 3,
     "graph_moved_leaf": "none",
     "graph_retain_graph": 2 * 2 * X123,
+    "inplace_saved_input": "raises",  # cos saves its input y, which then changes
+    "inplace_version": 1,  # y = y * 3 is a new tensor; only y[1] = 0 changes it
+    "inplace_data_unsaved": 2 * torch.tensor([1.0, -2.0, 3.0]),  # x ** 2 saved x, not y
     "gradcheck_central": 3 * 2.0**2 + 0.1**2,
     "gradcheck_error": 0.1**2,
     "gradcheck_precision": "float64",
@@ -72,9 +75,16 @@ INDEPENDENT = {
 def test_every_exercise_has_an_independent_answer_and_pages_have_two_to_four():
     assert set(INDEPENDENT) == set(BY_KEY)
     assert all(2 <= len(exercises) <= 4 for exercises in EXERCISES.values())
-    assert {"scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck"} == set(
-        EXERCISES
-    )
+    assert set(EXERCISES) == {
+        "scalar",
+        "nonscalar",
+        "vjp",
+        "accumulate",
+        "jacobian",
+        "graph",
+        "inplace",
+        "gradcheck",
+    }
 
 
 @pytest.mark.parametrize("key", INDEPENDENT)

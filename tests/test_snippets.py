@@ -37,6 +37,10 @@ CASES = [
     ("jacobian", "en", {}),
     ("jacobian", "zh", {"jacobian_x": "0.5 -1 2", "jacobian_fn": "softmax", "jacobian_step": 3}),
     ("graph", "zh", {"graph_x": "-2, 0.5, 1e3"}),
+    ("inplace", "en", {}),
+    ("inplace", "zh", {"inplace_x": "0.5 -1", "inplace_op": "square", "inplace_change": "relu"}),
+    ("inplace", "en", {"inplace_op": "sum", "inplace_change": "relu"}),
+    ("inplace", "en", {"inplace_x": "-1, 2", "inplace_op": "tanh", "inplace_change": "index"}),
     ("gradcheck", "en", {}),
     (
         "gradcheck",

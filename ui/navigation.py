@@ -21,6 +21,7 @@ LESSONS = (
     LessonPage("accumulate", ":material/looks_4:"),
     LessonPage("jacobian", ":material/looks_5:"),
     LessonPage("graph", ":material/looks_6:"),
+    LessonPage("inplace", ":material/edit_note:"),
     LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.

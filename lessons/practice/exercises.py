@@ -241,6 +241,36 @@ def graph_retain_graph() -> Tensor:
     return x.grad
 
 
+def inplace_saved_input() -> str:
+    x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = torch.cos(y)
+    y.add_(1)
+    try:
+        z.sum().backward()
+        outcome = "no_error"
+    except RuntimeError:
+        outcome = "raises"
+    return outcome
+
+
+def inplace_version() -> int:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y += 1
+    y = y * 3
+    y[1] = 0
+    return y._version
+
+
+def inplace_data_unsaved() -> Tensor:
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x**2
+    y.data.mul_(10)
+    y.sum().backward()
+    return x.grad
+
+
 def gradcheck_central() -> float:
     x = torch.tensor(2.0, dtype=torch.float64)
     h = 0.1
@@ -305,6 +335,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(graph_detach, "vector"),
         Exercise(graph_moved_leaf, "choice", ("none", "tensor")),
         Exercise(graph_retain_graph, "vector"),
+    ),
+    "inplace": (
+        Exercise(inplace_saved_input, "choice", _OUTCOMES),
+        Exercise(inplace_version, "number"),
+        Exercise(inplace_data_unsaved, "vector"),
     ),
     "gradcheck": (
         Exercise(gradcheck_central, "number"),

@@ -1,6 +1,8 @@
 """The numbers the pages must show, from hand-derived gradients of each page's default
 function; torch only formats them, exactly as the pages print tensors."""
 
+import math
+
 import torch
 
 from lessons.functions import linear_matrix
@@ -15,8 +17,9 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
     """x.grad as `page` prints it. scalar: y = 2·xᵀx, so 4x. nonscalar: y = x*x with v =
     ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call.
     jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A.
-    graph: z = u * x with u = (x*x).detach(), so x². gradcheck: Square's honest backward, 2x
-    in float64."""
+    graph: z = u * x with u = (x*x).detach(), so x². inplace: y = exp(x) changed by
+    y.data.add_(1), so x.grad is exp(x) + 1, first in its block. gradcheck: Square's honest
+    backward, 2x in float64."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -29,6 +32,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = linear_matrix(len(x))[0].tolist()
     elif page == "graph":
         grad = [xj * xj for xj in x]
+    elif page == "inplace":
+        grad = [math.exp(xj) + 1 for xj in x]
     elif page == "gradcheck":
         return str(torch.tensor([2 * xj for xj in x], dtype=torch.float64))
     else:
