@@ -8,7 +8,16 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck")
+LESSON_PAGES = (
+    "scalar",
+    "nonscalar",
+    "vjp",
+    "accumulate",
+    "jacobian",
+    "graph",
+    "nograd",
+    "gradcheck",
+)
 PRACTICE_PAGES = ("playground", "puzzles")
 ALL_PAGES = ("home", *LESSON_PAGES, *PRACTICE_PAGES)
 

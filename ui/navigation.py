@@ -21,6 +21,7 @@ LESSONS = (
     LessonPage("accumulate", ":material/looks_4:"),
     LessonPage("jacobian", ":material/looks_5:"),
     LessonPage("graph", ":material/looks_6:"),
+    LessonPage("nograd", ":material/link_off:"),
     LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.

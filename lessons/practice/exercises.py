@@ -241,6 +241,29 @@ def graph_retain_graph() -> Tensor:
     return x.grad
 
 
+def nograd_detached_path() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = x * 2
+    b = x.detach() * 3
+    (a + b).sum().backward()
+    return x.grad
+
+
+def nograd_hidden_error() -> str:
+    x = torch.tensor([1.0, -1.0], requires_grad=True)
+    with torch.no_grad():
+        loss = (x * x).sum()
+    loss.requires_grad = True
+    loss.backward()
+    return "none" if x.grad is None else "tensor"
+
+
+def nograd_convert_first() -> Tensor:
+    x = torch.tensor([1, 2, 3]).to(torch.float32).requires_grad_()
+    (x * x).sum().backward()
+    return x.grad
+
+
 def gradcheck_central() -> float:
     x = torch.tensor(2.0, dtype=torch.float64)
     h = 0.1
@@ -305,6 +328,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(graph_detach, "vector"),
         Exercise(graph_moved_leaf, "choice", ("none", "tensor")),
         Exercise(graph_retain_graph, "vector"),
+    ),
+    "nograd": (
+        Exercise(nograd_detached_path, "vector"),
+        Exercise(nograd_hidden_error, "choice", ("none", "tensor")),
+        Exercise(nograd_convert_first, "vector"),
     ),
     "gradcheck": (
         Exercise(gradcheck_central, "number"),
