@@ -63,6 +63,9 @@ INDEPENDENT = {
     "graph_detach": 2 * torch.tensor([1.0, -1.0, 2.0]) ** 3,
     "graph_moved_leaf": "none",
     "graph_retain_graph": 2 * 2 * X123,
+    "nograd_detached_path": torch.full((3,), 2.0),  # d(2x)/dx; the detached 3x adds nothing
+    "nograd_hidden_error": "none",  # the loss is a leaf of its own: nothing reaches x
+    "nograd_convert_first": 2 * torch.tensor([2.0, 0.0, -1.0]),
     "gradcheck_central": 3 * 2.0**2 + 0.1**2,
     "gradcheck_error": 0.1**2,
     "gradcheck_precision": "float64",
@@ -72,9 +75,16 @@ INDEPENDENT = {
 def test_every_exercise_has_an_independent_answer_and_pages_have_two_to_four():
     assert set(INDEPENDENT) == set(BY_KEY)
     assert all(2 <= len(exercises) <= 4 for exercises in EXERCISES.values())
-    assert {"scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck"} == set(
-        EXERCISES
-    )
+    assert {
+        "scalar",
+        "nonscalar",
+        "vjp",
+        "accumulate",
+        "jacobian",
+        "graph",
+        "nograd",
+        "gradcheck",
+    } == set(EXERCISES)
 
 
 @pytest.mark.parametrize("key", INDEPENDENT)

@@ -37,6 +37,8 @@ CASES = [
     ("jacobian", "en", {}),
     ("jacobian", "zh", {"jacobian_x": "0.5 -1 2", "jacobian_fn": "softmax", "jacobian_step": 3}),
     ("graph", "zh", {"graph_x": "-2, 0.5, 1e3"}),
+    ("nograd", "en", {}),
+    ("nograd", "zh", {"nograd_x": "0.5, -3", "nograd_cut": "tensor"}),
     ("gradcheck", "en", {}),
     (
         "gradcheck",
