@@ -1,8 +1,10 @@
 """Why is there no gradient? Each way a loss loses its path back to the tensor that needs a
 gradient, raised live on the learner's x, and its fix run next to it.
 
-Every cause runs the same loss, loss = Σ xⱼ², so every fix must leave x.grad = 2x (the
-numpy cause reads values instead, and two causes add or swap a weight, derived below).
+Most causes run the same loss, loss = Σ xⱼ², so their fixes must leave x.grad = 2x. The
+hidden-error and inference causes train weights instead, with gradients derived where they
+are built, and the numpy fix reads values. Each step that raises is a small function here,
+which the lesson runs and DEMONSTRATIONS hands to the error finder.
 """
 
 from collections.abc import Callable, Sequence
@@ -19,7 +21,7 @@ from lessons.parsing import parse_vector
 from lessons.program import Caught, Program, ProgramWriter, leaf, leaf_literal, runtime_error
 
 LOSS_LINE = "loss = (x * x).sum()"
-# Ways to rebuild the loss from numbers that no longer remember x: its code, and the same code.
+# Ways to rebuild the loss from values that no longer remember x: the line, and that line run.
 CUTS: dict[str, tuple[str, Callable[[Tensor], Tensor]]] = {
     "detach": ("loss = (x * x).detach().sum()", lambda x: (x * x).detach().sum()),
     "item": (
@@ -38,7 +40,8 @@ BIAS = 0.5  # the second weight of the hidden-error cause
 
 @dataclass(frozen=True)
 class Shown:
-    """One printed result: `label value`, and what torch warned while it was read."""
+    """One printed result, `label value`, and what torch warned while it was computed (an
+    empty label: only the warnings, of a line that prints nothing)."""
 
     label: str
     value: object
@@ -75,8 +78,9 @@ class NoGradLesson:
 
 
 class _AttemptWriter:
-    """Runs nothing itself: records the lines the lesson ran into one Attempt and into
-    the program, with the program's prints and try/except around them."""
+    """Records the lines the lesson runs into one Attempt and into the program, with the
+    program's prints and try/except around them. Only `fails` runs anything: the statement
+    torch is to refuse, so that it catches what torch raised."""
 
     def __init__(self, writer: ProgramWriter) -> None:
         self._writer = writer

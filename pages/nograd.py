@@ -34,8 +34,9 @@ cut = linked(
 lesson = run_lesson(t, nograd_lesson, x_text, cut, t.language)
 if lesson:
     st.markdown(t("nograd.loss_intro"))
-    for cause in lesson.causes:
-        show_cause(t, cause)
+    with st.container(key="nograd_result"):
+        for cause in lesson.causes:
+            show_cause(t, cause)
 
     st.subheader(t("nograd.step_table"), divider="gray")
     show_summary_table(t, lesson.causes)

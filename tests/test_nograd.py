@@ -90,6 +90,7 @@ def test_every_cut_raises_torchs_error_and_only_torch_tensor_warns(cut):
         (w.category, str(w.message)) for w in warned
     ]
     assert bool(warned) == (cut == "tensor")
+    assert cause.broken.error == no_graph_error()  # the same error for every cut
     torch.testing.assert_close(shown(cause.fixed)["x.grad ="], 2 * X, rtol=0, atol=0)
 
 
@@ -251,3 +252,21 @@ def test_a_link_with_an_unknown_cut_says_so_and_keeps_the_default():
     assert error.value.startswith(catalog("en")["errors.link_value_list"].split("{")[0])
     assert at.selectbox(key="nograd_cut").value == "detach"
     assert at.text_input(key="nograd_x").value == "1, 2"
+
+
+def test_the_page_shows_torchs_warning_about_torch_tensor_before_the_error():
+    at = open_page("nograd", "zh")
+    at.selectbox(key="nograd_cut").set_value("tensor").run()
+    _, (warning,) = recorded(lambda: CUT_HERE["tensor"](leaf()))
+    assert keyed_codes(at, "nograd_cut_broken") == [
+        "\n".join(
+            (
+                "x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)",
+                CUTS["tensor"][0],
+                "loss.backward()",
+            )
+        ),
+        f"{warning.category.__name__}: {warning.message}",
+        f"RuntimeError: {no_graph_error()}",
+    ]
+    assert catalog("zh")["nograd.torch_warned"] in texts(at)

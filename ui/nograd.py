@@ -25,10 +25,15 @@ def show_cause(t: Translator, cause: Cause) -> None:
 
 def _show_attempt(t: Translator, attempt: Attempt) -> None:
     st.code("\n".join(attempt.code), language="python", wrap_lines=True)
+    # What torch warned about a line that prints nothing came before the error, as it ran.
+    for shown in attempt.shown:
+        if not shown.label:
+            _show_shown(t, shown)
     if attempt.tried:
         show_torch_error(t, attempt.error)
     for shown in attempt.shown:
-        _show_shown(t, shown)
+        if shown.label:
+            _show_shown(t, shown)
 
 
 def _show_shown(t: Translator, shown: Shown) -> None:

@@ -45,6 +45,7 @@ LESSONS = (
     PageSpec("accumulate", charts=0),
     PageSpec("jacobian", charts=3),  # rows so far, columns so far, the batched J
     PageSpec("graph", charts=1),  # x.grad with and without detach()
+    PageSpec("nograd", charts=0),
     PageSpec("gradcheck", charts=1),  # the error against h
 )
 PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by default

@@ -15,8 +15,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
     """x.grad as `page` prints it. scalar: y = 2·xᵀx, so 4x. nonscalar: y = x*x with v =
     ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call.
     jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A.
-    graph: z = u * x with u = (x*x).detach(), so x². gradcheck: Square's honest backward, 2x
-    in float64."""
+    graph: z = u * x with u = (x*x).detach(), so x². nograd: loss = Σ xⱼ² once fixed, so 2x.
+    gradcheck: Square's honest backward, 2x in float64."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -29,6 +29,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = linear_matrix(len(x))[0].tolist()
     elif page == "graph":
         grad = [xj * xj for xj in x]
+    elif page == "nograd":
+        grad = [2 * xj for xj in x]
     elif page == "gradcheck":
         return str(torch.tensor([2 * xj for xj in x], dtype=torch.float64))
     else:

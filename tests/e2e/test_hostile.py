@@ -38,6 +38,7 @@ VALID_INPUTS = {
     "accumulate": {"accumulate_x": as_text(X)},
     "jacobian": {"jacobian_x": as_text(X)},
     "graph": {"graph_x": as_text(X)},
+    "nograd": {"nograd_x": as_text(X)},
     "gradcheck": {"gradcheck_x": as_text(X)},
 }
 INJECTED_FROM_TEXT = """() => document.querySelectorAll('img[src="x"]').length
