@@ -3,15 +3,19 @@ every fix against a gradient derived by hand, the demonstrations the error finde
 then the page through AppTest."""
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from i18n import catalog
 from lessons.nograd import BIAS, CUTS, DEMONSTRATIONS, nograd_lesson
 from lessons.parsing import InputError
 from tests.helpers import code_blocks, keyed_codes, open_link, open_page, texts
+from tests.test_properties import any_text, result_or_readable_error
 from ui.navigation import LESSONS
 from ui.session import Translator
 from ui.text import message
@@ -173,6 +177,31 @@ def test_bad_x_is_an_input_error(text, code):
     with pytest.raises(InputError) as caught:
         nograd_lesson(text)
     assert caught.value.code == code
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text, st.sampled_from(sorted(CUTS)))
+def test_nograd_lesson_on_anything(text, cut):
+    lesson = result_or_readable_error(nograd_lesson, text, cut)
+    if lesson is not None:
+        assert all(cause.fix_agrees for cause in lesson.causes)
+        raising = [cause.key for cause in lesson.causes if cause.broken.error is not None]
+        assert raising == ["forgotten", "no_grad", "cut", "integer", "inference", "numpy"]
+
+
+def warnings_per_cause(cut: str) -> list[int]:
+    lesson = nograd_lesson("1, 2", cut)
+    return [sum(len(item.warnings) for item in cause.broken.shown) for cause in lesson.causes]
+
+
+def test_each_session_catches_its_own_warnings_while_others_run():
+    """Sessions are threads of one process, and warnings are process-wide state."""
+    expected = {cut: warnings_per_cause(cut) for cut in ("tensor", "detach")}
+    cuts = ["tensor", "detach"] * 12
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(warnings_per_cause, cuts))
+    assert counts == [expected[cut] for cut in cuts]
+    assert expected["tensor"][2] == 1 and expected["detach"][2] == 0
 
 
 # --- the demonstrations the error finder runs -------------------------------------------
