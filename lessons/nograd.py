@@ -71,8 +71,6 @@ class Cause:
 
 @dataclass(frozen=True)
 class NoGradLesson:
-    x: Tensor
-    cut: str
     causes: tuple[Cause, ...]
     program: Program
 
@@ -207,7 +205,7 @@ def nograd_lesson(x_text: str, cut: str = "detach", language: str = "en") -> NoG
             _numpy,
         )
     )
-    return NoGradLesson(torch.tensor(values), cut, causes, writer.finish())
+    return NoGradLesson(causes, writer.finish())
 
 
 def _cause(
