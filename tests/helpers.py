@@ -16,6 +16,7 @@ LESSON_PAGES = (
     "jacobian",
     "graph",
     "inplace",
+    "nograd",
     "gradcheck",
 )
 PRACTICE_PAGES = ("playground", "puzzles")

@@ -66,6 +66,9 @@ INDEPENDENT = {
     "inplace_saved_input": "raises",  # cos saves its input y, which then changes
     "inplace_version": 1,  # y = y * 3 is a new tensor; only y[1] = 0 changes it
     "inplace_data_unsaved": 2 * torch.tensor([1.0, -2.0, 3.0]),  # x ** 2 saved x, not y
+    "nograd_detached_path": torch.full((3,), 2.0),  # d(2x)/dx; the detached 3x adds nothing
+    "nograd_hidden_error": "none",  # the loss is a leaf of its own: nothing reaches x
+    "nograd_convert_first": 2 * torch.tensor([2.0, 0.0, -1.0]),
     "gradcheck_central": 3 * 2.0**2 + 0.1**2,
     "gradcheck_error": 0.1**2,
     "gradcheck_precision": "float64",
@@ -83,6 +86,7 @@ def test_every_exercise_has_an_independent_answer_and_pages_have_two_to_four():
         "jacobian",
         "graph",
         "inplace",
+        "nograd",
         "gradcheck",
     }
 

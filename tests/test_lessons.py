@@ -8,6 +8,7 @@ from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNC
 from lessons.gradcheck import gradcheck_lesson
 from lessons.graph_reuse import graph_lesson
 from lessons.inplace import inplace_lesson
+from lessons.nograd import nograd_lesson
 from lessons.nonscalar import WAYS_OUT, nonscalar_lesson
 from lessons.parsing import InputError
 from lessons.scalar import scalar_lesson
@@ -224,6 +225,7 @@ LESSON_IN = {
     "accumulate": lambda language: accumulation_lesson("1, 2, 3", 2, language),
     "graph": lambda language: graph_lesson("1, 2, 3", language),
     "inplace": lambda language: inplace_lesson("1, 2, 3", "sigmoid", "index", language),
+    "nograd": lambda language: nograd_lesson("1, 2, 3", "tensor", language),
     "gradcheck": lambda language: gradcheck_lesson("1, 2, 3", "x_sin_x", 6, True, language),
 }
 

@@ -14,6 +14,7 @@ from lessons.gradcheck import DEFAULT_EXPONENT, STEP_EXPONENTS, gradcheck_lesson
 from lessons.graph_reuse import graph_lesson
 from lessons.jacobian import jacobian_lesson
 from lessons.links import Link, choice_for, on_off, step_text
+from lessons.nograd import nograd_lesson
 from lessons.nonscalar import nonscalar_lesson
 from lessons.parsing import InputError
 from lessons.scalar import scalar_lesson
@@ -60,6 +61,11 @@ def graph_shows(language):
     return {"graph_result": [str(lesson.first_grad), str(lesson.detached_grad)]}
 
 
+def nograd_shows(language):
+    cut = nograd_lesson("2, -1, 0.5", "tolist", language).causes[2]
+    return {"nograd_cut_broken": ["\n".join(cut.broken.code), f"RuntimeError: {cut.broken.error}"]}
+
+
 def gradcheck_shows(language):
     lesson = gradcheck_lesson("0.5, -1", "two_dot", 3, True, language)
     differences = [str(result.differences) for result in lesson.at_step]
@@ -77,6 +83,7 @@ LINKS = {
     "accumulate": ({"x": "0.5, -1", "calls": "4"}, accumulate_shows),
     "jacobian": ({"x": "1, 2, 3", "fn": "softmax", "step": "2"}, jacobian_shows),
     "graph": ({"x": "2, -1, 0.5"}, graph_shows),
+    "nograd": ({"x": "2, -1, 0.5", "cut": "tolist"}, nograd_shows),
     "gradcheck": ({"x": "0.5, -1", "fn": "two_dot", "h": "1e-3", "bug": "on"}, gradcheck_shows),
 }
 

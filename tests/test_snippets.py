@@ -41,6 +41,8 @@ CASES = [
     ("inplace", "zh", {"inplace_x": "0.5 -1", "inplace_op": "square", "inplace_change": "relu"}),
     ("inplace", "en", {"inplace_op": "sum", "inplace_change": "relu"}),
     ("inplace", "en", {"inplace_x": "-1, 2", "inplace_op": "tanh", "inplace_change": "index"}),
+    ("nograd", "en", {}),
+    ("nograd", "zh", {"nograd_x": "0.5, -3", "nograd_cut": "tensor"}),
     ("gradcheck", "en", {}),
     (
         "gradcheck",

@@ -22,6 +22,7 @@ LESSONS = (
     LessonPage("jacobian", ":material/looks_5:"),
     LessonPage("graph", ":material/looks_6:"),
     LessonPage("inplace", ":material/edit_note:"),
+    LessonPage("nograd", ":material/link_off:"),
     LessonPage("gradcheck", ":material/fact_check:"),
 )
 # Open-ended pages where the learner brings the function or the answer.

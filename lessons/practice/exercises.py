@@ -271,6 +271,29 @@ def inplace_data_unsaved() -> Tensor:
     return x.grad
 
 
+def nograd_detached_path() -> Tensor:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = x * 2
+    b = x.detach() * 3
+    (a + b).sum().backward()
+    return x.grad
+
+
+def nograd_hidden_error() -> str:
+    x = torch.tensor([1.0, -1.0], requires_grad=True)
+    with torch.no_grad():
+        loss = (x * x).sum()
+    loss.requires_grad = True
+    loss.backward()
+    return "none" if x.grad is None else "tensor"
+
+
+def nograd_convert_first() -> Tensor:
+    x = torch.tensor([2, 0, -1]).to(torch.float32).requires_grad_()
+    (x * x).sum().backward()
+    return x.grad
+
+
 def gradcheck_central() -> float:
     x = torch.tensor(2.0, dtype=torch.float64)
     h = 0.1
@@ -340,6 +363,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(inplace_saved_input, "choice", _OUTCOMES),
         Exercise(inplace_version, "number"),
         Exercise(inplace_data_unsaved, "vector"),
+    ),
+    "nograd": (
+        Exercise(nograd_detached_path, "vector"),
+        Exercise(nograd_hidden_error, "choice", ("none", "tensor")),
+        Exercise(nograd_convert_first, "vector"),
     ),
     "gradcheck": (
         Exercise(gradcheck_central, "number"),

@@ -46,6 +46,7 @@ LESSONS = (
     PageSpec("jacobian", charts=3),  # rows so far, columns so far, the batched J
     PageSpec("graph", charts=1),  # x.grad with and without detach()
     PageSpec("inplace", charts=1),  # x.grad after y.data changed, and out of place
+    PageSpec("nograd", charts=0),
     PageSpec("gradcheck", charts=1),  # the error against h
 )
 PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by default

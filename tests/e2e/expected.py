@@ -18,8 +18,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
     ones, so 2x. vjp: y = x*x, so 2·v·x (v = ones unless given). accumulate: 4x per call.
     jacobian: y = A x, so J = A and the first pass, backward(e₁), gives row 1 of A.
     graph: z = u * x with u = (x*x).detach(), so x². inplace: y = exp(x) changed by
-    y.data.add_(1), so x.grad is exp(x) + 1, first in its block. gradcheck: Square's honest
-    backward, 2x in float64."""
+    y.data.add_(1), so x.grad is exp(x) + 1, first in its block. nograd: loss = Σ xⱼ² once
+    fixed, so 2x. gradcheck: Square's honest backward, 2x in float64."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -34,6 +34,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = [xj * xj for xj in x]
     elif page == "inplace":
         grad = [math.exp(xj) + 1 for xj in x]
+    elif page == "nograd":
+        grad = [2 * xj for xj in x]
     elif page == "gradcheck":
         return str(torch.tensor([2 * xj for xj in x], dtype=torch.float64))
     else:

@@ -39,6 +39,7 @@ VALID_INPUTS = {
     "jacobian": {"jacobian_x": as_text(X)},
     "graph": {"graph_x": as_text(X)},
     "inplace": {"inplace_x": as_text(X)},
+    "nograd": {"nograd_x": as_text(X)},
     "gradcheck": {"gradcheck_x": as_text(X)},
 }
 INJECTED_FROM_TEXT = """() => document.querySelectorAll('img[src="x"]').length
