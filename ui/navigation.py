@@ -14,6 +14,9 @@ class LessonPage:
 
 
 HOME = LessonPage("home", ":material/home:")
+# The error finder, in the start section; its catalog section is errors_finder, since
+# errors.* holds the messages about typed input.
+ERRORS = LessonPage("errors", ":material/troubleshoot:")
 LESSONS = (
     LessonPage("scalar", ":material/looks_one:"),
     LessonPage("nonscalar", ":material/looks_two:"),
@@ -28,3 +31,8 @@ PRACTICE: tuple[LessonPage, ...] = (
     LessonPage("playground", ":material/draw:"),
     LessonPage("puzzles", ":material/extension:"),
 )
+
+
+def lesson_page(name: str) -> LessonPage | None:
+    """The lesson page at url path `name`, if this app has it."""
+    return next((lesson for lesson in LESSONS if lesson.name == name), None)
