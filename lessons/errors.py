@@ -7,9 +7,9 @@ message's first ANCHOR_WORDS fixed words in order, with a wildcard wherever the 
 a variable part: torch versions reword the later sentences, seldom the start. From there
 the match follows the message as far as the paste agrees with it, to show what was found.
 
-Every pattern that reads pasted text is a chain of bounded repeats of character classes,
-each class disjoint from the separators around it: the work is linear in the paste, which
-is itself bounded by MAX_PASTE.
+Every pattern that reads pasted text is a chain of character classes, each repeated a
+bounded number of times and none inside another repeat: trying it at one place takes
+bounded work, so a search is linear in the paste, itself bounded by MAX_PASTE.
 """
 
 import functools

@@ -10,15 +10,14 @@ from ui.widgets import linked, run_lesson, show_goal
 PASTE_LINK = Link("q")
 
 
-def show_lesson_links(t: Translator, known: KnownError) -> None:
-    """The lesson that raises `known`, and its step: st.page_link cannot carry an anchor,
-    so the step is a plain link whose address ends in the subheader's anchor."""
+def show_lesson_link(t: Translator, known: KnownError) -> None:
+    """The lesson that raises `known`. st.page_link carries no anchor, and a plain link's
+    #anchor is dropped when the lesson writes its inputs into the address on its first run."""
     lesson = lesson_page(known.page)
     if lesson is None:  # its lesson is not in this app (yet)
         return
     title = t(f"nav.{lesson.name}")
     st.page_link(lesson.path, label=t("errors_finder.open", lesson=title), icon=lesson.icon)
-    st.caption(t("errors_finder.step_link", url=f"{lesson.name}?lang={t.language}#{known.anchor}"))
 
 
 def show_finding(t: Translator, finding: Finding) -> None:
@@ -29,7 +28,7 @@ def show_finding(t: Translator, finding: Finding) -> None:
         st.markdown(message(t, "errors_finder.you_pasted", text=finding.pasted))
         st.markdown(t("errors_finder.torch_here"))
         st.code(known.label, language="text", wrap_lines=True)
-        show_lesson_links(t, known)
+        show_lesson_link(t, known)
 
 
 def show_covered(t: Translator) -> None:
