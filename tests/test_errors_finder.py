@@ -4,6 +4,8 @@ import re
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from i18n import MISSING_MARK, catalog
 from lessons.demonstrations import Demonstration
@@ -146,6 +148,19 @@ def test_hand_written_variants_find_their_error(key, pasted, matched):
     assert finding.known.key == key
     assert matched in finding.pasted
     assert pasted[finding.position :].startswith(finding.pasted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.text(max_size=300),
+    after=st.text(max_size=300),
+    variant=st.sampled_from(VARIANTS),
+)
+def test_whatever_surrounds_a_message_on_its_own_lines_it_is_found(before, after, variant):
+    key, message_text, matched = variant
+    findings = find_errors(f"{before}\n{message_text}\n{after}")
+    assert [finding.known.key for finding in findings] == [key]
+    assert matched in findings[0].pasted
 
 
 @pytest.mark.parametrize("pasted", UNKNOWN)
