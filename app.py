@@ -3,7 +3,7 @@
 import streamlit as st
 
 from i18n import LANGUAGES
-from ui.navigation import HOME, LESSONS, PRACTICE, LessonPage
+from ui.navigation import ERRORS, HOME, LESSONS, PRACTICE, LessonPage
 from ui.session import LANGUAGE_KEY, Translator, initial_language
 
 # The default follows the URL, which follows the switch, so the two never disagree.
@@ -35,7 +35,7 @@ def page(lesson_page: LessonPage, default: bool = False) -> st.Page:
 
 
 sections = {
-    t("app.section_start"): [page(HOME, default=True)],
+    t("app.section_start"): [page(HOME, default=True), page(ERRORS)],
     t("app.section_lessons"): [page(lesson) for lesson in LESSONS],
     t("app.section_practice"): [page(practice) for practice in PRACTICE],
 }

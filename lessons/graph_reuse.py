@@ -5,23 +5,25 @@ One small graph runs through the whole lesson: y = x * x, z = y * x, s = z.sum()
 multiplications save their inputs, so a second backward() through s really fails.
 """
 
-import threading
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import torch
 from torch import Tensor
 
+from lessons.demonstrations import Demonstration
 from lessons.parsing import parse_vector
-from lessons.program import Caught, Program, ProgramWriter, leaf, leaf_literal, runtime_error
+from lessons.program import (
+    Caught,
+    Program,
+    ProgramWriter,
+    leaf,
+    leaf_literal,
+    runtime_error,
+    with_warnings,
+)
 
-T = TypeVar("T")
 # The graph, line by line, as the page and the program show it.
 GRAPH_LINES = ("y = x * x", "z = y * x", "s = z.sum()")
-# warnings.catch_warnings swaps process-wide state; Streamlit runs sessions in threads.
-_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def _backward_twice_retained(x: Tensor, writer: ProgramWriter) -> tuple[Tensor, 
 
 def _read_grad(y: Tensor, writer: ProgramWriter) -> tuple[Tensor | None, tuple[Caught, ...]]:
     """y.grad read as a learner would, with what torch warned instead of printing it."""
-    grad, caught = _with_warnings(lambda: y.grad)
+    grad, caught = with_warnings(lambda: y.grad)
     writer.code(
         "with warnings.catch_warnings(record=True) as caught:",
         '    warnings.simplefilter("always")',
@@ -170,13 +172,6 @@ def _read_grad(y: Tensor, writer: ProgramWriter) -> tuple[Tensor | None, tuple[C
     for warning in caught:
         writer.prints(f"{warning.kind.__name__}:", warning.message)
     return grad, caught
-
-
-def _with_warnings(action: Callable[[], T]) -> tuple[T, tuple[Caught, ...]]:
-    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = action()
-    return result, tuple(Caught(warning.category, str(warning.message)) for warning in caught)
 
 
 def _facts(**tensors: Tensor) -> tuple[TensorFacts, ...]:
@@ -209,3 +204,24 @@ def _print_facts(writer: ProgramWriter, tensors: tuple[TensorFacts, ...]) -> Non
     )
     for facts in tensors:
         writer.prints(facts.name, f"{facts.is_leaf} {facts.requires_grad} {facts.grad_fn}")
+
+
+def _second_backward() -> None:
+    """The graph of the lesson walked twice: torch refuses the second walk."""
+    s = _build(leaf(DEMONSTRATION_X), ProgramWriter("en"))[2]
+    s.backward()
+    s.backward()
+
+
+def _nonleaf_grad() -> Tensor | None:
+    """y.grad of the lesson's graph after backward(): torch warns that y is not a leaf."""
+    y, _, s = _build(leaf(DEMONSTRATION_X), ProgramWriter("en"))
+    s.backward()
+    return y.grad
+
+
+DEMONSTRATION_X = (1.0, 2.0, 3.0)
+DEMONSTRATIONS = (
+    Demonstration("second_backward", "graph", "twice", _second_backward),
+    Demonstration("nonleaf_grad", "graph", "leaves", _nonleaf_grad),
+)

@@ -19,9 +19,16 @@ import torch
 from torch import Tensor
 
 from lessons.demonstrations import Demonstration
-from lessons.graph_reuse import _with_warnings
 from lessons.parsing import InputError, parse_vector
-from lessons.program import Caught, Program, ProgramWriter, leaf, leaf_literal, runtime_error
+from lessons.program import (
+    Caught,
+    Program,
+    ProgramWriter,
+    leaf,
+    leaf_literal,
+    runtime_error,
+    with_warnings,
+)
 
 DEFAULT_X = (1.0, 2.0, 3.0)
 C_VALUE = 0.5  # every entry of the constant c in x * c
@@ -395,7 +402,7 @@ def anomaly_run(
     session that gives nan in this short window must not raise because of this one. A warning
     another session's failing backward emits in this window lands in the same process-wide
     record; it quotes that session's code, not this module, and is left out."""
-    error, caught = _with_warnings(lambda: _backward_in_anomaly_mode(x, c, operation, change))
+    error, caught = with_warnings(lambda: _backward_in_anomaly_mode(x, c, operation, change))
     return error, tuple(item for item in caught if f'File "{__file__}"' in item.message)
 
 

@@ -16,9 +16,16 @@ import torch
 from torch import Tensor
 
 from lessons.demonstrations import Demonstration
-from lessons.graph_reuse import _with_warnings
 from lessons.parsing import parse_vector
-from lessons.program import Caught, Program, ProgramWriter, leaf, leaf_literal, runtime_error
+from lessons.program import (
+    Caught,
+    Program,
+    ProgramWriter,
+    leaf,
+    leaf_literal,
+    runtime_error,
+    with_warnings,
+)
 
 LOSS_LINE = "loss = (x * x).sum()"
 # Ways to rebuild the loss from values that no longer remember x: the line, and that line run.
@@ -113,7 +120,7 @@ class _AttemptWriter:
 
     def show_grad(self, name: str, tensor: Tensor) -> None:
         """`name.grad`, read with torch's warnings caught (a non-leaf's warns)."""
-        grad, warned = _with_warnings(lambda: tensor.grad)
+        grad, warned = with_warnings(lambda: tensor.grad)
         label = f"{name}.grad ="
         if not warned:
             self.show(label, f"{name}.grad", grad)
@@ -281,7 +288,7 @@ def _cut(values: Sequence[float], writer: ProgramWriter, cut: str) -> Cause:
 
     def broken(attempt: _AttemptWriter) -> None:
         attempt.code(f"x = {leaf_literal(values)}")
-        loss, warned = _with_warnings(lambda: rebuild(x))
+        loss, warned = with_warnings(lambda: rebuild(x))
         attempt.code_warned(line, warned)
         attempt.fails("loss.backward()", loss.backward)
 

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 from torch.autograd.functional import jacobian
 
+from lessons.demonstrations import Demonstration
 from lessons.functions import NONSCALAR_FUNCTIONS, expression_source
 from lessons.parsing import parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, runtime_error
@@ -71,7 +72,7 @@ def nonscalar_lesson(x_text: str, function_name: str, language: str = "en") -> N
     writer.show("y =", "y", y)
     writer.blank()
     writer.comment("nonscalar_error")
-    scalar_error = runtime_error(y.backward)
+    scalar_error = runtime_error(lambda: _backward_without_v(y))
     writer.show_error("y.backward()", scalar_error)
     writer.comment("wrong_shape", length=wrong_shape)
     wrong_shape_error = runtime_error(lambda: y.backward(torch.ones(wrong_shape)))
@@ -136,3 +137,16 @@ def _way_out(
         writer.show(f"{number}. grad =", "grad", returned)
     writer.show(f"{number}. x.grad =", "x.grad", x.grad)
     return WayOut(statement, returned, x.grad)
+
+
+def _backward_without_v(y: Tensor) -> None:
+    """y.backward() as a learner first writes it: torch refuses a y with several entries."""
+    y.backward()
+
+
+def _nonscalar_backward() -> None:
+    function = next(iter(NONSCALAR_FUNCTIONS.values()))
+    _backward_without_v(function.compute(leaf((1.0, 2.0, 3.0))))
+
+
+DEMONSTRATIONS = (Demonstration("nonscalar_backward", "nonscalar", "error", _nonscalar_backward),)

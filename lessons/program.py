@@ -6,13 +6,22 @@ tests/test_snippets.py runs every program in a fresh interpreter and checks that
 prints exactly `output`.
 """
 
+import threading
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 from torch import Tensor
 
 from i18n import translate
+
+T = TypeVar("T")
+# warnings.catch_warnings swaps process-wide state; Streamlit runs sessions in threads, so
+# every lesson that records warnings takes this one lock. Re-entrant: the error finder
+# records what a demonstration warns, and a demonstration may record warnings itself.
+_WARNINGS_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -92,3 +101,11 @@ class Caught:
     def label(self) -> str:
         """As print(f"{type(e).__name__}:", e) shows it."""
         return f"{self.kind.__name__}: {self.message}"
+
+
+def with_warnings(action: Callable[[], T]) -> tuple[T, tuple[Caught, ...]]:
+    """What `action` returns, and every warning torch gave while it ran."""
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = action()
+    return result, tuple(Caught(warning.category, str(warning.message)) for warning in caught)

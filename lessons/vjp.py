@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 from torch.autograd.functional import jacobian
 
+from lessons.demonstrations import Demonstration
 from lessons.functions import VECTOR_FUNCTIONS, expression_source
 from lessons.parsing import InputError, parse_vector
 from lessons.program import (
@@ -159,8 +160,19 @@ def wrong_length_error(at_x: FunctionAtX, v_text: str) -> str | None:
         return None
     if len(values) == at_x.m:
         return None
+    return runtime_error(lambda: _backward_with_v(at_x, values))
+
+
+def _backward_with_v(at_x: FunctionAtX, v_values: tuple[float, ...]) -> None:
+    """y.backward(v) on a y built afresh at x, with v as typed."""
     y = VECTOR_FUNCTIONS[at_x.name].compute(leaf(at_x.values), **at_x.constants)
-    return runtime_error(lambda: y.backward(torch.tensor(values)))
+    y.backward(torch.tensor(v_values))
+
+
+def _v_shape_mismatch() -> None:
+    """One weight too many for y."""
+    at_x = function_at_x("1, 2, 3", next(iter(VECTOR_FUNCTIONS)))
+    _backward_with_v(at_x, (1.0,) * (at_x.m + 1))
 
 
 def _with_v_held_constant(
@@ -232,3 +244,6 @@ def vector(choice: VectorChoice, y: Tensor, name: str = "y") -> tuple[Tensor, tu
             v = torch.tensor(values).reshape(y.shape)
             return v, (f"v = {tensor_literal(v)}",)
     raise ValueError(f"unknown preset {choice.preset!r}")
+
+
+DEMONSTRATIONS = (Demonstration("v_shape_mismatch", "vjp", "wrong_v", _v_shape_mismatch),)

@@ -29,7 +29,7 @@ def lesson_body() -> None:
         st.markdown(t("graph.graph_intro"))
         st.code("\n".join(GRAPH_LINES), language="python", wrap_lines=True)
 
-        st.subheader(t("graph.step_twice"), divider="gray")
+        st.subheader(t("graph.step_twice"), divider="gray", anchor="twice")
         st.markdown(t("graph.first_call"))
         st.code(str(lesson.first_grad), language="text", wrap_lines=True)
         st.markdown(t("graph.second_call"))
@@ -43,7 +43,7 @@ def lesson_body() -> None:
             st.success(t("graph.retained_doubled"), icon=":material/check:")
         st.caption(t("graph.retain_cost"))
 
-        st.subheader(t("graph.step_leaves"), divider="gray")
+        st.subheader(t("graph.step_leaves"), divider="gray", anchor="leaves")
         st.markdown(t("graph.leaves_intro"))
         st.code(str(lesson.nonleaf_grad), language="text", wrap_lines=True)
         if lesson.nonleaf_warnings:

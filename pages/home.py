@@ -1,12 +1,14 @@
 import streamlit as st
 
-from ui.navigation import LESSONS, PRACTICE
+from ui.navigation import ERRORS, LESSONS, PRACTICE
 from ui.session import start_page
 
 t = start_page()
 
 st.title(t("home.title"), anchor=False)
 st.markdown(t("home.intro"))
+st.page_link(ERRORS.path, label=t(f"nav.{ERRORS.name}"), icon=ERRORS.icon)
+st.caption(t("home.errors_blurb"))
 
 st.subheader(t("home.map"), divider="gray")
 for lesson in LESSONS:

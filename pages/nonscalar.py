@@ -37,7 +37,7 @@ def lesson_body() -> None:
         m, n = lesson.jacobian.shape
         st.latex(lesson.latex)
 
-        st.subheader(t("nonscalar.step_error"), divider="gray")
+        st.subheader(t("nonscalar.step_error"), divider="gray", anchor="error")
         # Remembered in the session (not just for the rerun after the click), so the error
         # stays on screen while the learner changes x to see what it does.
         st.button(

@@ -59,7 +59,7 @@ def lesson_body() -> None:
 
     choice = vector_picker(t, "vjp", m)
 
-    st.subheader(t("vjp.step_result"), divider="gray")
+    st.subheader(t("vjp.step_result"), divider="gray", anchor="wrong_v")
     lesson = run_lesson(t, vjp_lesson, at_x, choice, t.language) if at_x else None
     if at_x and not lesson and choice.preset == "typed":
         torch_error = wrong_length_error(at_x, choice.text)

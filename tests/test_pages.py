@@ -70,7 +70,7 @@ def test_home_links_every_lesson():
     at = open_page("home")
     links = at.get("page_link")
     assert [(link.proto.page, link.proto.label) for link in links] == [
-        (page, catalog("en")[f"nav.{page}"]) for page in (*LESSON_PAGES, *PRACTICE_PAGES)
+        (page, catalog("en")[f"nav.{page}"]) for page in ("errors", *LESSON_PAGES, *PRACTICE_PAGES)
     ]
     assert "streamlit run app.py" in code_blocks(at)[0]
 

@@ -14,6 +14,9 @@ class LessonPage:
 
 
 HOME = LessonPage("home", ":material/home:")
+# The error finder, in the start section; its catalog section is errors_finder, since
+# errors.* holds the messages about typed input.
+ERRORS = LessonPage("errors", ":material/troubleshoot:")
 LESSONS = (
     LessonPage("scalar", ":material/looks_one:"),
     LessonPage("nonscalar", ":material/looks_two:"),
@@ -30,3 +33,8 @@ PRACTICE: tuple[LessonPage, ...] = (
     LessonPage("playground", ":material/draw:"),
     LessonPage("puzzles", ":material/extension:"),
 )
+
+
+def lesson_page(name: str) -> LessonPage:
+    """The lesson page at url path `name`."""
+    return next(lesson for lesson in LESSONS if lesson.name == name)

@@ -11,7 +11,6 @@ import functools
 import inspect
 import re
 import textwrap
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from torch import Tensor
 
 from lessons import forward_mode
 from lessons.parsing import InputError, parse_vector
+from lessons.program import with_warnings
 
 # A typed number is right when |typed - torch| <= ABSOLUTE + RELATIVE * |torch|: loose
 # enough for answers rounded to four decimals, tight enough that 12 is not 12.01.
@@ -381,12 +381,13 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
 
 
 def answer(exercise: Exercise) -> Answer:
-    """What torch says now. Reading a non-leaf's .grad warns; the answer is the point.
+    """What torch says now. Reading a non-leaf's .grad warns; the answer is the point, and
+    warnings are recorded under the one warnings lock (lessons/program.py).
     Some programs use forward mode (`torch.func.jvp`, shown as written): all run under its
     lock, which costs nothing noticeable for programs this small."""
-    with warnings.catch_warnings(), forward_mode.exclusive():
-        warnings.simplefilter("ignore", UserWarning)
-        return exercise.solve()
+    with forward_mode.exclusive():
+        result, _ = with_warnings(exercise.solve)  # what torch warned is not the answer
+    return result
 
 
 def shown_answer(exercise: Exercise) -> str:

@@ -53,6 +53,8 @@ PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by 
 PAGES = (PageSpec("", charts=0), *LESSONS, *PRACTICE)
 # In the sidebar too, but tested on its own: tests/e2e/test_playground.py.
 PLAYGROUND = "playground"
+# In the sidebar too, tested through AppTest: tests/test_errors_finder.py.
+ERRORS = "errors"
 PAGE = {spec.path: spec for spec in PAGES}
 
 

@@ -11,6 +11,7 @@ from bench.server import REPO_ROOT
 from i18n import LANGUAGES
 
 from .browser_helpers import (
+    ERRORS,
     EXCEPTION,
     LESSONS,
     NAV_LINK,
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.e2e
 README_SCREENSHOT = REPO_ROOT / "docs" / "vjp-page.png"
 # Set to 1 to rewrite README_SCREENSHOT; off in CI so that a run never dirties the checkout.
 UPDATE_SCREENSHOT = os.environ.get("AUTOGRAD_LAB_UPDATE_SCREENSHOT") == "1"
-FILE_STEMS = {"app", "home", *(spec.path for spec in PAGES if spec.path), PLAYGROUND}
+FILE_STEMS = {"app", "home", *(spec.path for spec in PAGES if spec.path), PLAYGROUND, ERRORS}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -107,7 +108,7 @@ def test_deep_link_as_first_request_to_a_fresh_server(page: Page, fresh_app_serv
 
     titles = nav_titles(page)
     assert "Custom gradient vectors" in titles
-    assert len(titles) == len(PAGES) + 1  # and the playground
+    assert len(titles) == len(PAGES) + 2  # and the playground and the error finder
     assert not FILE_STEMS & set(titles), titles
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0)
@@ -117,7 +118,7 @@ def test_deep_link_as_first_request_to_a_fresh_server(page: Page, fresh_app_serv
 def test_lang_zh_link_opens_in_chinese(page: Page, app_server):
     open_page(page, app_server.url, "", query="lang=zh")
     titles = nav_titles(page)
-    assert len(titles) == len(PAGES) + 1  # and the playground
+    assert len(titles) == len(PAGES) + 2  # and the playground and the error finder
     assert all(CJK.search(title) for title in titles), titles
     expect(page.locator('[data-testid="stMain"] h1')).to_contain_text(CJK)
 
