@@ -48,7 +48,13 @@ DRAWN = f"""() => [...document.querySelectorAll('{CHART}')].every(c => c.querySe
     && [...document.querySelectorAll('{GRAPH}')].every(g => g.querySelector('svg'))"""
 
 PLAYGROUND_LINK = urlencode(LINK)
+# The error finder, empty and with a pasted error (written by hand, as a learner pastes it).
+ERRORS = "errors"
+ERRORS_LINK = urlencode(
+    {"q": "RuntimeError: grad can be implicitly created only for scalar outputs"}
+)
 TARGETS = [(spec, "") for spec in PAGES] + [(PLAYGROUND, ""), (PLAYGROUND, PLAYGROUND_LINK)]
+TARGETS += [(ERRORS, ""), (ERRORS, ERRORS_LINK)]
 
 
 def target_id(target: tuple[PageSpec | str, str]) -> str:
@@ -87,7 +93,7 @@ def show(page: Page, base_url: str, target: tuple[PageSpec | str, str], language
     if isinstance(spec, PageSpec):
         expect_page_shown(page, spec)  # its result, the run over, no exception
     else:
-        if query:  # the link's graph: one box per node torch recorded
+        if spec == PLAYGROUND and query:  # the link's graph: one box per node torch recorded
             expect(page.locator(f"{GRAPH} svg g.node")).to_have_count(6)
         wait_until_settled(page)
         expect(page.locator(EXCEPTION)).to_have_count(0)
