@@ -74,6 +74,16 @@ class Finding:
     pasted: str  # the part of the paste that matched, as the learner pasted it
 
 
+def step_anchors() -> frozenset[str]:
+    """The steps the finder links to, by their subheaders' anchors: the only values a
+    link's `at` may bring into view."""
+    return frozenset(
+        demonstration.anchor
+        for lesson in DEMONSTRATING_LESSONS
+        for demonstration in lesson.DEMONSTRATIONS
+    )
+
+
 @functools.cache
 def known_errors() -> tuple[KnownError, ...]:
     """Every demonstrated error, learned from torch once per process."""

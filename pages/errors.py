@@ -2,6 +2,7 @@ import streamlit as st
 
 from lessons.errors import MAX_PASTE, Finding, KnownError, find_errors, known_errors
 from lessons.links import Link
+from ui.document import STEP_PARAM
 from ui.navigation import lesson_page
 from ui.session import Translator, start_page
 from ui.text import code, message
@@ -11,11 +12,13 @@ PASTE_LINK = Link("q")
 
 
 def show_lesson_link(t: Translator, known: KnownError) -> None:
-    """The lesson that raises `known`. st.page_link carries no anchor, and a plain link's
-    #anchor is dropped when the lesson writes its inputs into the address on its first run."""
+    """The lesson that raises `known`, opened at its step: st.page_link carries no #anchor,
+    so the link names the step in `at` and the lesson page scrolls to it (ui/document.py)."""
     lesson = lesson_page(known.page)
     title = t(f"nav.{lesson.name}")
-    st.page_link(lesson.path, label=t("errors_finder.open", lesson=title), icon=lesson.icon)
+    label = t("errors_finder.open", lesson=title)
+    step = {STEP_PARAM: known.anchor}
+    st.page_link(lesson.path, label=label, icon=lesson.icon, query_params=step)
 
 
 def show_finding(t: Translator, finding: Finding) -> None:

@@ -297,9 +297,12 @@ def test_a_link_opens_the_finding_with_its_lesson(language):
     )
     (known,) = [known for known in known_errors() if known.key == "second_backward"]
     assert known.label in shown
-    links = [(link.proto.page, link.proto.label) for link in at.get("page_link")]
+    links = [
+        (link.proto.page, link.proto.label, link.proto.query_string) for link in at.get("page_link")
+    ]
     graph_title = words["nav.graph"]
-    assert links == [("graph", words["errors_finder.open"].format(lesson=graph_title))]
+    label = words["errors_finder.open"].format(lesson=graph_title)
+    assert links == [("graph", label, f"at={known.anchor}")]
     assert address(at)["q"] == pasted
     assert MISSING_MARK.format(key="")[0] not in texts(at)
 
@@ -356,3 +359,31 @@ def test_markup_in_the_matched_paste_is_shown_as_text():
     expected = message(Translator("en"), "errors_finder.you_pasted", text=finding.pasted)
     assert expected in shown
     assert "``" in expected  # the span is fenced by more backticks than it holds
+
+
+def sidebar_scripts(at) -> list[str]:
+    return [element.proto.body for element in at.sidebar.get("html")]
+
+
+@pytest.mark.parametrize("known", known_errors(), ids=lambda known: known.key)
+def test_a_link_to_a_step_scrolls_its_lesson_there_once(known):
+    at = open_page(known.page)
+    at.query_params["at"] = known.anchor  # as the finder's page_link opens the lesson
+    at.run()
+    assert not at.exception and not at.error
+    (script,) = [body for body in sidebar_scripts(at) if "scrollIntoView" in body]
+    assert f'getElementById("{known.anchor}")' in script
+    # The subheader the script looks for is on the page, under that anchor.
+    assert known.anchor in [heading.proto.anchor for heading in at.subheader]
+    assert "at" not in address(at)  # later reruns stay where the learner is
+    at.run()
+    assert not [body for body in sidebar_scripts(at) if "scrollIntoView" in body]
+
+
+def test_a_link_to_an_unknown_step_runs_no_script():
+    at = open_page("graph")
+    at.query_params["at"] = '");alert(1);("'
+    at.run()
+    assert not at.exception
+    assert not [body for body in sidebar_scripts(at) if "scrollIntoView" in body]
+    assert "at" not in address(at)

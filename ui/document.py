@@ -1,11 +1,26 @@
-"""Two things about the whole document that Streamlit's API does not reach: its language,
-and a KaTeX rule that turns every formula with an index into a scroll box."""
+"""What Streamlit's API does not reach in the whole document: its language, a KaTeX rule
+that turns every formula with an index into a scroll box, and scrolling to a linked step."""
 
 import json
 
 import streamlit as st
 
 from i18n import LANGUAGES
+from lessons.errors import step_anchors
+
+# A link from the error finder names the step that raises the error: `/inplace?at=version`.
+STEP_PARAM = "at"
+# How long the script waits for the step's heading to be drawn: 100 tries, 100 ms apart.
+_SCROLL_SCRIPT = """
+let tries = 0;
+const timer = setInterval(() => {{
+  const heading = document.getElementById({anchor});
+  if (heading || ++tries > 100) {{
+    clearInterval(timer);
+    if (heading) heading.scrollIntoView({{block: "start"}});
+  }}
+}}, 100);
+"""
 
 # KaTeX pulls each column of sub- and superscripts 2 px to the left (margin-right: -2px)
 # and closes it with a 2 px cell. In Streamlit's formula box, sized to its content, that
@@ -27,3 +42,16 @@ def set_document_language(language: str) -> None:
         raise ValueError(f"unknown language {language!r}")
     script = f"document.documentElement.lang = {json.dumps(language)};"
     st.sidebar.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
+def scroll_to_linked_step() -> None:
+    """Bring the step a link names (`?at=version`) into view once the page has drawn its
+    heading, then take `at` out of the address so that later reruns stay where the learner
+    is. Only an anchor from the allow-list reaches the script, never text from the link."""
+    anchor = st.query_params.get(STEP_PARAM)
+    if anchor is None:
+        return
+    del st.query_params[STEP_PARAM]
+    if anchor in step_anchors():
+        script = _SCROLL_SCRIPT.format(anchor=json.dumps(anchor))
+        st.sidebar.html(f"<script>{script}</script>", unsafe_allow_javascript=True)

@@ -1,7 +1,7 @@
 """A lesson link in Debian's Chromium: a teacher's hand-written link, opened cold, shows
 the link's numbers, and the address follows the learner's edit."""
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import torch
@@ -48,3 +48,27 @@ def test_a_lesson_link_as_first_request_to_a_fresh_server_shows_its_numbers(
     expect_text_in(page, "vjp_result", shown_gradient("vjp", (1, 4), (0, 1)))
     edited = {"lang": "en", "x": "1, 4", "fn": "square", "v": "e2"}
     page.wait_for_url(lambda url: parameters(url) == edited)
+
+
+# An error as a learner pastes it from their own program, written by hand: its step, the
+# leaf changed in place, is far down its lesson, out of view when the page opens.
+PASTED_LEAF_ERROR = (
+    "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation."
+)
+# Whether an element's top edge is inside the window.
+IN_VIEW = "el => { const t = el.getBoundingClientRect().top; return t >= 0 && t < innerHeight; }"
+
+
+def test_the_error_finder_opens_the_lesson_at_the_step_that_raises_the_error(
+    page: Page, app_server
+):
+    page.goto(f"{app_server.url}/inplace")
+    wait_until_settled(page)
+    assert not page.locator("#leaf").evaluate(IN_VIEW)  # opened plainly, the step is below
+    page.goto(f"{app_server.url}/errors?{urlencode({'q': PASTED_LEAF_ERROR})}")
+    wait_until_settled(page)
+    page.locator(f"{keyed('errors_found_inplace_leaf')} a").click()
+    wait_until_settled(page)
+    page.wait_for_function(f"() => ({IN_VIEW})(document.getElementById('leaf'))")
+    assert urlsplit(page.url).path == "/inplace" and "at" not in parameters(page.url)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
