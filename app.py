@@ -39,4 +39,5 @@ sections = {
     t("app.section_lessons"): [page(lesson) for lesson in LESSONS],
     t("app.section_practice"): [page(practice) for practice in PRACTICE],
 }
-st.navigation({title: pages for title, pages in sections.items() if pages}).run()
+# Every page listed: past twelve, Streamlit would fold all but ten behind "View more".
+st.navigation({title: pages for title, pages in sections.items() if pages}, expanded=True).run()

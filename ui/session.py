@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, translate
-from ui.document import fit_formulas, scroll_to_linked_step, set_document_language
+from ui.document import fit_styles, scroll_to_linked_step, set_document_language
 from ui.practice import show_progress
 
 LANGUAGE_KEY = "lang"
@@ -47,6 +47,6 @@ def start_page() -> Translator:
     t = Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
     show_progress(t)
     set_document_language(t.language)
-    fit_formulas()
+    fit_styles()
     scroll_to_linked_step()
     return t
