@@ -85,8 +85,7 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
             )
         )
         failures += [f"{learners} learners: {message}" for message in failure_messages(prefix)]
-    plural = "es" if processes > 1 else ""
-    where = f"nginx and {processes} app process{plural}" if processes else "one process"
+    where = placement(processes)
     print_table(
         f"Capacity on /{PAGE} ({where}): each learner types a new x every {CHANGE_EVERY_S} s "
         f"for {duration} s "
@@ -122,8 +121,7 @@ def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, optio
         )
         for kind in (*MIXED_KINDS, "Aggregated")
     ]
-    plural = "es" if processes > 1 else ""
-    where = f"nginx and {processes} app process{plural}" if processes else "one process"
+    where = placement(processes)
     print_table(
         f"A mixed class of {learners} learners on every page ({where}), {duration} s, one "
         f"action every 2-4 s each (Locust, ramp {RAMP_S} s); server peak RSS "
@@ -133,3 +131,9 @@ def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, optio
     )
     for message in failure_messages(prefix):
         print(f"- {message}")
+
+
+def placement(processes: int) -> str:
+    """Where the app ran, for a table's title."""
+    plural = "es" if processes > 1 else ""
+    return f"nginx and {processes} app process{plural}" if processes else "one process"
