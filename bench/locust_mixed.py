@@ -25,15 +25,19 @@ from i18n import catalog
 from lessons.practice.exercises import EXERCISES
 from lessons.practice.puzzles import PUZZLES
 from tests.e2e.expected import as_text, shown_gradient
+from ui.navigation import LESSONS
 
-LESSON_PAGES = ("scalar", "nonscalar", "vjp", "accumulate", "jacobian", "graph", "gradcheck")
+LESSON_PAGES = tuple(lesson.name for lesson in LESSONS)
 PAGES = (*LESSON_PAGES, "playground", "puzzles")
 # A typed answer of each kind: right or wrong, the page must give a verdict.
 TYPED = {"vector": "1, 2, 3", "number": "2", "shape": "3"}
 MESSAGES = catalog("en")
 VERDICTS = tuple(
     MESSAGES[f"exercises.{key}"].split("{")[0]
-    for key in ("right", "right_exact", "wrong", "wrong_sizes_vector", "wrong_sizes_shape")
+    for key in (
+        *("right", "right_exact", "wrong_entries", "wrong_sizes", "wrong_number", "wrong_choice"),
+        *(f"{more}_{unit}" for more in ("more", "fewer") for unit in ("entries", "dimensions")),
+    )
 )
 STEP_RUNS = MESSAGES["playground.step_runs"].split("{number}")[0]
 PUZZLE = PUZZLES[0]
