@@ -3,6 +3,7 @@ reporting a judgement."""
 
 import secrets
 from functools import partial
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -15,17 +16,21 @@ from lessons.practice.puzzles import (
     PUZZLES,
     RELATIVE_TOLERANCE,
     ROUNDING_TOLERANCE,
+    SIDE_STEP,
     WEIGHTS,
     Judgement,
+    Point,
     Puzzle,
     asks_for_weights,
     attempt_seed,
+    check_sides,
     judge_answer,
+    kinks,
     puzzle_number,
 )
 from ui.exercises import show_attempt
 from ui.practice import answer_key, fragment_key, show_in_fragment, work
-from ui.session import Translator
+from ui.session import LANGUAGE_KEY, Translator
 from ui.widgets import run_lesson, show_matrix
 
 PICK_KEY = "puzzles_pick"
@@ -34,6 +39,9 @@ LINK_PARAM = "p"
 FOLLOWED_KEY = "puzzles_followed_link"
 # This learner's own random points: drawn once per session, never shared.
 SEED_KEY = "puzzles_seed"
+# The lesson on kinks and ties (pages/edges.py), by its url path: a markdown link opens a
+# new page load, which takes the language from ?lang= (ui/session.py).
+EDGES_PATH = "edges"
 
 
 def pick_puzzle(t: Translator) -> int:
@@ -107,25 +115,35 @@ def show_task(t: Translator, puzzle: Puzzle) -> None:
         "rounding": f"{ROUNDING_TOLERANCE:.1e}",
     }
     st.caption(t("puzzles.how_checked", points=POINTS, **tolerances))
+    if kinks(puzzle):
+        st.caption(t("puzzles.how_checked_kinks", count=len(kinks(puzzle))))
 
 
 def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
     if judgement.number:
         st.info(t("puzzles.number_spread", wrt=puzzle.wrt), icon=":material/info:")
+    points = judgement.random_points
     if judgement.approximate:
         gap, rounding = f"{judgement.gap:.1e}", f"{ROUNDING_TOLERANCE:.1e}"
-        text = t("puzzles.right_approximate", points=judgement.checked, gap=gap, rounding=rounding)
+        text = t("puzzles.right_approximate", points=points, gap=gap, rounding=rounding)
+        st.success(text, icon=":material/check:")
+        return
+    if judgement.correct and judgement.kink_points:
+        text = t("puzzles.right_kinks", points=points, kinks=judgement.kink_points)
         st.success(text, icon=":material/check:")
         return
     if judgement.correct:
-        st.success(t("puzzles.right", points=judgement.checked), icon=":material/check:")
+        st.success(t("puzzles.right", points=points), icon=":material/check:")
         return
     if judgement.shapes:
         given, expected = judgement.shapes
         st.warning(t("puzzles.wrong_shape", given=given, expected=expected, wrt=puzzle.wrt))
         return
     point = judgement.failure
-    st.warning(t("puzzles.wrong", point=judgement.checked), icon=":material/close:")
+    if point.kink:
+        show_kink_verdict(t, puzzle, judgement)
+    else:
+        st.warning(t("puzzles.wrong", point=judgement.checked), icon=":material/close:")
     rows = [(f"`{name}`", value) for name, value in point.inputs.items()]
     rows.append((t("puzzles.value_autograd", wrt=puzzle.wrt), point.expected))
     rows.append((t("puzzles.value_given"), point.given))
@@ -140,6 +158,57 @@ def show_judgement(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
     )
     figure = difference_figure(difference, puzzle.wrt, titles)
     show_matrix(t, figure, difference_table(difference, puzzle.wrt), f"{puzzle.key}_difference")
+
+
+def show_kink_verdict(t: Translator, puzzle: Puzzle, judgement: Judgement) -> None:
+    """Right at every random point, wrong on a kink or tie: what torch returns there, and
+    why that value is torch's choice rather than a derivative."""
+    point = judgement.failure
+    text = t(
+        "puzzles.wrong_at_kink",
+        points=judgement.random_points,
+        operation=point.kink.operation,
+        where=kink_place(t, puzzle, point),
+    )
+    st.warning(text, icon=":material/close:")
+    below, above = check_sides(puzzle, point)
+    convention = t(
+        "puzzles.kink_convention",
+        wrt=puzzle.wrt,
+        moved=entry_name(puzzle, point.entries[0]),
+        entries=", ".join(entry_name(puzzle, entry) for entry in point.entries),
+        step=f"{SIDE_STEP:g}",
+        below=format_values(below),
+        above=format_values(above),
+        torch=format_values(at_entries(point.expected, point)),
+        given=format_values(at_entries(point.given, point)),
+        link=f"{EDGES_PATH}?{urlencode({LANGUAGE_KEY: t.language})}",
+    )
+    st.markdown(convention)
+
+
+def kink_place(t: Translator, puzzle: Puzzle, point: Point) -> str:
+    """Which entries the point put on the kink, and where: `x[0] = 0`, `x[1] = x[2]`."""
+    value = f"{point.inputs[puzzle.wrt].flatten()[point.entries[0]].item():g}"
+    names = [entry_name(puzzle, entry) for entry in point.entries]
+    if point.kink.at is None:
+        return t("puzzles.kink_tie", entries=" = ".join(names), value=value)
+    if isinstance(point.kink.at, str):
+        partner = entry_name(puzzle, point.entries[0], point.kink.at)
+        return t("puzzles.kink_partner", entry=names[0], partner=partner, value=value)
+    return t("puzzles.kink_value", entry=names[0], value=value)
+
+
+def entry_name(puzzle: Puzzle, flat: int, name: str | None = None) -> str:
+    """`x[2]`, `W[1, 0]`: a flat index of wrt (or of `name`, shaped like it), written as
+    Python indexes it."""
+    shape = dict(puzzle.inputs)[puzzle.wrt]
+    index = ", ".join(str(int(i)) for i in np.unravel_index(flat, shape))
+    return f"{name or puzzle.wrt}[{index}]"
+
+
+def at_entries(values: Tensor, point: Point) -> Tensor:
+    return values.flatten()[list(point.entries)]
 
 
 def show_reference(t: Translator, puzzle: Puzzle) -> None:

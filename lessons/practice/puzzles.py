@@ -7,6 +7,12 @@ expression uses the same inputs and the same safe evaluator. It is judged at sev
 random points drawn for that attempt (from the learner's own seed), so a formula that is
 right at one point only is found out.
 
+Where f has kinks or ties (relu, abs, clamp, maximum, minimum, max, min, a where on a
+comparison), random points never land on them, so each check adds one point per kink:
+drawn at random too, then moved so that entries of the input sit exactly on it (an entry
+at 0 for relu, two entries tied for the largest for max). f has no derivative there, and
+torch returns a value it chose; the learner's formula has to give that value too.
+
 Two tolerances. An answer within ABSOLUTE + RELATIVE * |autograd| at every point is
 right; a right answer that misses ROUNDING_TOLERANCE somewhere is called approximate.
 autograd's gradient is exact up to float64 rounding, and so is a formula for it: the
@@ -21,6 +27,7 @@ with a large h it agrees to rounding and reads as the formula it then is.
 import ast
 import functools
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -111,16 +118,41 @@ PUZZLES = (
         "X.T @ w",
         wrt="W",
     ),
+    # The edges (issue 17): each is also checked where f has no derivative.
+    Puzzle("relu", "torch.relu(x).sum()", (("x", (4,)),), "torch.where(x > 0, 1.0, 0.0)"),
+    Puzzle(
+        "max_ties",
+        "x.max()",
+        (("x", (4,)),),
+        "m = torch.where(x == x.max(), 1.0, 0.0); m / m.sum()",
+    ),
 )
 
 
 @dataclass(frozen=True)
+class Kink:
+    """Where `operation`, applied to wrt in f, has a kink or a tie: at the value `at`, at
+    the entries of the input named `at` (torch.maximum(x, a): x = a), or, when `at` is
+    None, where two of wrt's own entries tie for the largest (max) or smallest (min)."""
+
+    operation: str
+    at: float | str | None
+
+
+_KINKED_AT_ZERO = ("relu", "abs")
+# How far check_sides moves an entry off the kink, to either side.
+SIDE_STEP = 1e-6
+
+
+@dataclass(frozen=True)
 class Point:
-    """One random point: the inputs, autograd's answer, and the learner's there."""
+    """One point: the inputs, autograd's answer, and the learner's there."""
 
     inputs: dict[str, Tensor]
     expected: Tensor
     given: Tensor  # broadcast to the shape of `expected`
+    kink: Kink | None = None  # None for a random point
+    entries: tuple[int, ...] = ()  # at a kink: wrt's entries on it (flat indices)
 
     @property
     def difference(self) -> Tensor:
@@ -146,6 +178,11 @@ class Judgement:
     shapes: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     number: bool = False  # the answer was a plain number, taken in every entry of wrt
     gap: float = 0.0  # for a right answer: the largest Point.gap over the points
+    kink_points: int = 0  # of the points checked, those placed on a kink or a tie
+
+    @property
+    def random_points(self) -> int:
+        return self.checked - self.kink_points
 
     @property
     def approximate(self) -> bool:
@@ -211,24 +248,163 @@ def autograd_answer(puzzle: Puzzle, inputs: dict[str, Tensor]) -> Tensor:
 
 
 def judge_answer(puzzle: Puzzle, text: str, seed: int, points: int = POINTS) -> Judgement:
-    """Compare the expression with autograd at `points` random points drawn from `seed`."""
+    """Compare the expression with autograd at `points` random points drawn from `seed`,
+    then at one point on each kink or tie of f."""
     script, number = answer_script(puzzle, text)
     generator = torch.Generator().manual_seed(seed)
-    gap = 0.0
-    for checked in range(1, points + 1):
-        inputs = draw_inputs(puzzle, generator)
+    gap, kink_points = 0.0, 0
+    for checked, (inputs, kink, entries) in enumerate(
+        points_to_check(puzzle, generator, points), 1
+    ):
+        kink_points += kink is not None
         expected = autograd_answer(puzzle, inputs)
         given = evaluate(script, inputs).y.detach().double()
         try:
             given = torch.broadcast_to(given, expected.shape)
         except RuntimeError:
             shapes = (tuple(given.shape), tuple(expected.shape))
-            return Judgement(False, checked, shapes=shapes, number=number)
-        point = Point(inputs, expected, given)
+            return Judgement(False, checked, shapes=shapes, number=number, kink_points=kink_points)
+        point = Point(inputs, expected, given, kink, entries)
         if not point.agrees:
-            return Judgement(False, checked, failure=point, number=number)
+            return Judgement(False, checked, point, number=number, kink_points=kink_points)
         gap = max(gap, point.gap)
-    return Judgement(True, points, number=number, gap=gap)
+    return Judgement(True, checked, number=number, gap=gap, kink_points=kink_points)
+
+
+def points_to_check(
+    puzzle: Puzzle, generator: torch.Generator, points: int
+) -> Iterator[tuple[dict[str, Tensor], Kink | None, tuple[int, ...]]]:
+    """The random points, then one point on each kink: inputs, kink, wrt's entries on it."""
+    for _ in range(points):
+        yield draw_inputs(puzzle, generator), None, ()
+    for kink in kinks(puzzle):
+        inputs, entries = place_on_kink(puzzle, kink, draw_inputs(puzzle, generator))
+        yield inputs, kink, entries
+
+
+@functools.cache  # the puzzles are fixed: read each f once
+def kinks(puzzle: Puzzle) -> tuple[Kink, ...]:
+    """Every kink and tie of f's operations. One that acts on anything but wrt itself
+    raises ValueError: this module cannot place a point on it (the tests read every
+    puzzle's kinks, so such a puzzle fails them)."""
+    found = []
+    for statement in function_script(puzzle).statements:
+        for node in ast.walk(statement.expression):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                found.extend(_call_kinks(puzzle, node))
+    return tuple(found)
+
+
+def _call_kinks(puzzle: Puzzle, call: ast.Call) -> list[Kink]:
+    name = call.func.attr
+    # torch.relu(x) takes x as its first argument, x.relu() as the method's tensor.
+    method = _torch_root(call.func.value) is None
+    operands = [call.func.value, *call.args] if method else list(call.args)
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+    if name in _KINKED_AT_ZERO:
+        _require_wrt(puzzle, operands[0], call)
+        return [Kink(name, 0.0)]
+    if name == "clamp":
+        _require_wrt(puzzle, operands[0], call)
+        bounds = [*operands[1:], *(keywords[key] for key in ("min", "max") if key in keywords)]
+        given = [bound for bound in bounds if not _is_none(bound)]  # clamp(x, None, 1)
+        return [Kink(name, _number(bound, call)) for bound in given]
+    if name == "where":
+        condition = operands[0]
+        return [_comparison_kink(puzzle, condition.left, condition.comparators[0], call)]
+    if name in ("max", "min"):
+        other = operands[1] if len(operands) > 1 else keywords.get("other")
+        if other is None or _int(other):  # a reduction, of all entries or along dim
+            _require_wrt(puzzle, operands[0], call)
+            along = other is not None or "dim" in keywords
+            if along and len(dict(puzzle.inputs)[puzzle.wrt]) != 1:
+                raise ValueError(f"no tie placed for {ast.unparse(call)}: wrt is not a vector")
+            return [Kink(name, None)]
+        return [_comparison_kink(puzzle, operands[0], other, call, operation=name)]
+    if name in ("maximum", "minimum"):
+        return [_comparison_kink(puzzle, operands[0], operands[1], call, operation=name)]
+    return []
+
+
+def _comparison_kink(
+    puzzle: Puzzle, left: ast.expr, right: ast.expr, call: ast.Call, operation: str = "where"
+) -> Kink:
+    """wrt set equal to the other side: a number, or the input it is compared with."""
+    side, other = (left, right) if _is_wrt(puzzle, left) else (right, left)
+    _require_wrt(puzzle, side, call)
+    if isinstance(other, ast.Name):
+        if dict(puzzle.inputs)[other.id] != dict(puzzle.inputs)[puzzle.wrt]:
+            raise ValueError(f"no kink placed for {ast.unparse(call)}: shapes differ")
+        return Kink(operation, other.id)
+    return Kink(operation, _number(other, call))
+
+
+def _torch_root(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return "torch" if isinstance(node, ast.Name) and node.id == "torch" else None
+
+
+def _is_wrt(puzzle: Puzzle, node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == puzzle.wrt
+
+
+def _require_wrt(puzzle: Puzzle, node: ast.expr, call: ast.Call) -> None:
+    if not _is_wrt(puzzle, node):
+        raise ValueError(f"no kink placed for {ast.unparse(call)}: it does not act on wrt")
+
+
+def _number(node: ast.expr, call: ast.Call) -> float:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        value = None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"no kink placed for {ast.unparse(call)}: a bound is not a number")
+    return float(value)
+
+
+def _int(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def place_on_kink(
+    puzzle: Puzzle, kink: Kink, inputs: dict[str, Tensor]
+) -> tuple[dict[str, Tensor], tuple[int, ...]]:
+    """The inputs with entries of wrt moved onto the kink, and those entries (flat)."""
+    flat = inputs[puzzle.wrt].flatten().clone()
+    if kink.at is None:  # a tie: the largest (smallest) entry copied into the next one
+        first = int(flat.argmax() if kink.operation == "max" else flat.argmin())
+        second = (first + 1) % flat.numel()
+        flat[second] = flat[first]
+        entries = tuple(sorted((first, second)))
+    else:
+        flat[0] = inputs[kink.at].flatten()[0] if isinstance(kink.at, str) else kink.at
+        entries = (0,)
+    return _with_wrt(puzzle, inputs, flat), entries
+
+
+def _with_wrt(puzzle: Puzzle, inputs: dict[str, Tensor], flat: Tensor) -> dict[str, Tensor]:
+    """The inputs with wrt's entries replaced by `flat`, in wrt's shape."""
+    return {**inputs, puzzle.wrt: flat.reshape(inputs[puzzle.wrt].shape)}
+
+
+def check_sides(puzzle: Puzzle, point: Point) -> tuple[Tensor, Tensor]:
+    """autograd's answer at the kink point's entries, with the first of them moved
+    SIDE_STEP below and above the kink: two different values show that f has no
+    derivative there, and that what torch returns at the kink itself is its choice."""
+    sides = []
+    for step in (-SIDE_STEP, SIDE_STEP):
+        flat = point.inputs[puzzle.wrt].flatten().clone()
+        flat[point.entries[0]] += step
+        answer = autograd_answer(puzzle, _with_wrt(puzzle, point.inputs, flat))
+        sides.append(answer.flatten()[list(point.entries)])
+    below, above = sides
+    return below, above
 
 
 def puzzle_number(text: str) -> int:
