@@ -1,5 +1,7 @@
 """Gradient puzzles: reference answers against autograd, and how typed formulas are judged."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -15,13 +17,20 @@ from lessons.practice.puzzles import (
     POINTS,
     PUZZLES,
     ROUNDING_TOLERANCE,
+    SIDE_STEP,
     WEIGHTS,
+    Kink,
+    Point,
+    Puzzle,
     asks_for_weights,
     attempt_seed,
     autograd_answer,
+    check_sides,
     draw_inputs,
     judge_answer,
+    kinks,
     parse_answer,
+    points_to_check,
     puzzle_number,
 )
 from tests.helpers import decode, open_page, plotly_specs, texts
@@ -33,12 +42,12 @@ BY_NAME = {puzzle.name: puzzle for puzzle in PUZZLES}
 FORMULAS = [text for puzzle in PUZZLES for text in (puzzle.function, puzzle.reference)]
 
 
-def test_ten_to_seventeen_puzzles_cover_the_operations_asked_for():
-    assert 10 <= len(PUZZLES) <= 17
+def test_ten_to_nineteen_puzzles_cover_the_operations_asked_for():
+    assert 10 <= len(PUZZLES) <= 19
     functions = [puzzle.function for puzzle in PUZZLES]
     assert functions[0] == "x.sum()"
     pieces = ("softmax", "x @ A", "cumsum(0)", "detach()", "W @ x", "X + b", "cross_entropy")
-    for piece in (*pieces, "X @ W"):
+    for piece in (*pieces, "X @ W", "relu(x)", "x.max()"):
         assert any(piece in function for function in functions), piece
     assert len(set(BY_NAME)) == len(PUZZLES)
 
@@ -46,7 +55,8 @@ def test_ten_to_seventeen_puzzles_cover_the_operations_asked_for():
 @pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
 def test_the_reference_answer_matches_autograd_at_many_random_points(puzzle):
     judgement = judge_answer(puzzle, puzzle.reference, seed=11, points=30)
-    assert judgement.correct and judgement.checked == 30
+    assert judgement.correct and judgement.checked == 30 + len(kinks(puzzle))
+    assert judgement.random_points == 30
 
 
 @pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
@@ -462,3 +472,208 @@ def test_any_typed_formula_gets_a_judgement_or_a_readable_error(puzzle, text):
 def test_any_puzzle_link_opens_a_puzzle_or_gets_a_readable_error(text):
     number = result_or_readable_error(puzzle_number, text)
     assert number is None or 1 <= number <= len(PUZZLES)
+
+
+# --- kinks and ties (issue 17) ----------------------------------------------------------
+
+# The operations with a kink or a tie, read from f's text independently of kinks().
+KINKED = re.compile(r"\b(relu|abs|clamp|maximum|minimum|max|min|where)\(")
+# f's with kinks of every kind kinks() reads, beside the puzzles (which use relu and max).
+VECTOR = (("x", (4,)),)
+KINK_FUNCTIONS = [
+    ("torch.clamp(x, -1, 1).sum()", VECTOR, (Kink("clamp", -1.0), Kink("clamp", 1.0))),
+    ("x.clamp(max=0.5).sum()", VECTOR, (Kink("clamp", 0.5),)),
+    ("torch.clamp(x, None, 2).sum()", VECTOR, (Kink("clamp", 2.0),)),
+    ("x.abs().sum()", VECTOR, (Kink("abs", 0.0),)),
+    ("torch.nn.functional.relu(x)", (*VECTOR, (WEIGHTS, (4,))), (Kink("relu", 0.0),)),
+    ("torch.maximum(x, a).sum()", (*VECTOR, ("a", (4,))), (Kink("maximum", "a"),)),
+    ("torch.minimum(a, x).sum()", (*VECTOR, ("a", (4,))), (Kink("minimum", "a"),)),
+    ("torch.max(x, a).sum()", (*VECTOR, ("a", (4,))), (Kink("max", "a"),)),
+    ("torch.where(x > 0.5, x, 0 * x).sum()", VECTOR, (Kink("where", 0.5),)),
+    ("torch.where(-1 <= x, x * x, -x).sum()", VECTOR, (Kink("where", -1.0),)),
+    ("torch.max(x, 0).values", VECTOR, (Kink("max", None),)),
+    ("x.min()", VECTOR, (Kink("min", None),)),
+    ("X.max()", (("X", (2, 3)),), (Kink("max", None),)),
+    ("(torch.relu(x) + x.abs()).sum()", VECTOR, (Kink("relu", 0.0), Kink("abs", 0.0))),
+]
+KINKED_PUZZLES = [
+    *(puzzle for puzzle in PUZZLES if kinks(puzzle)),
+    *(
+        Puzzle(f"kinked_{i}", function, inputs, "x", wrt=inputs[0][0])
+        for i, (function, inputs, _) in enumerate(KINK_FUNCTIONS)
+    ),
+]
+
+
+def test_the_puzzles_on_the_edges_are_the_ones_with_kinks():
+    assert [puzzle.name for puzzle in PUZZLES if kinks(puzzle)] == ["relu", "max_ties"]
+
+
+@pytest.mark.parametrize("puzzle", PUZZLES, ids=lambda puzzle: puzzle.name)
+def test_every_kink_or_tie_of_f_gets_a_point_and_a_smooth_f_gets_none(puzzle):
+    found = kinks(puzzle)
+    assert bool(found) is bool(KINKED.search(puzzle.function))
+    assert len(found) == len(KINKED.findall(puzzle.function))
+    judgement = judge_answer(puzzle, puzzle.reference, seed=4)
+    assert judgement.kink_points == len(found) and judgement.checked == POINTS + len(found)
+
+
+@pytest.mark.parametrize(("function", "inputs", "expected"), KINK_FUNCTIONS)
+def test_kinks_are_read_from_every_form_of_the_operations(function, inputs, expected):
+    assert kinks(Puzzle("k", function, inputs, "x", wrt=inputs[0][0])) == expected
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        "torch.relu(2 * a).sum()",
+        "torch.clamp(a, x, 1).sum()",
+        "a * x.max()",
+        "torch.where(x > 0, a, 0 * a).sum()",
+    ],
+)
+def test_a_kink_no_point_can_be_placed_on_is_refused_loudly(function):
+    puzzle = Puzzle("k", function, (("x", (4,)), ("a", (4,))), "x", wrt="a")
+    with pytest.raises(ValueError, match="no kink placed"):
+        kinks(puzzle)
+
+
+def kink_points(puzzle, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return [
+        (inputs, kink, entries)
+        for inputs, kink, entries in points_to_check(puzzle, generator, points=0)
+    ]
+
+
+def weighted_f(puzzle, inputs):
+    """wᵀf (or f) as a function of wrt alone, in float64."""
+    script = parse_answer(puzzle, puzzle.function)
+
+    def g(value):
+        y = evaluate(script, {**inputs, puzzle.wrt: value}).y
+        return (y * inputs[WEIGHTS]).sum() if asks_for_weights(puzzle) else y
+
+    return g
+
+
+def slope(puzzle, point, start, end):
+    """wᵀf's difference quotient between point + start·s and point + end·s, s moving the
+    first entry on the kink by SIDE_STEP."""
+    g = weighted_f(puzzle, point.inputs)
+    x = point.inputs[puzzle.wrt]
+    step = torch.zeros(x.numel(), dtype=torch.float64)
+    step[point.entries[0]] = SIDE_STEP
+    step = step.reshape(x.shape)
+    return ((g(x + end * step) - g(x + start * step)) / SIDE_STEP).item()
+
+
+@pytest.mark.parametrize("puzzle", KINKED_PUZZLES, ids=lambda puzzle: puzzle.function)
+@pytest.mark.parametrize("seed", range(4))
+def test_f_has_no_derivative_at_the_points_placed_on_its_kinks(puzzle, seed):
+    """One-sided difference quotients at the placed entry disagree, so what the verdict
+    calls torch's convention is not a derivative; and check_sides gives the slopes just
+    beside the point, as difference quotients a step further out find them."""
+    for inputs, kink, entries in kink_points(puzzle, seed):
+        x = inputs[puzzle.wrt]
+        point = Point(inputs, autograd_answer(puzzle, inputs), x, kink, entries)
+        jump = slope(puzzle, point, 0, 1) - slope(puzzle, point, -1, 0)
+        assert abs(jump) > 1e-3, kink  # rounding errs by about 1e-9
+        below, above = check_sides(puzzle, point)
+        assert below[0].item() == pytest.approx(slope(puzzle, point, -2, -1), abs=1e-4)
+        assert above[0].item() == pytest.approx(slope(puzzle, point, 1, 2), abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_edge_puzzles_answers_are_what_torch_returns_on_the_kink_and_the_tie(seed):
+    """relu gives 0 at 0; x.max() splits its gradient evenly between two tied entries.
+    Both references equal autograd there, to rounding."""
+    (relu_point,) = kink_points(BY_NAME["relu"], seed)
+    inputs, _, entries = relu_point
+    assert entries == (0,) and inputs["x"][0] == 0
+    assert autograd_answer(BY_NAME["relu"], inputs)[0] == 0
+
+    (tie_point,) = kink_points(BY_NAME["max_ties"], seed)
+    inputs, _, (first, second) = tie_point
+    x = inputs["x"]
+    assert x[first] == x[second] == x.max() and (x == x.max()).sum() == 2
+    expected = torch.zeros(4, dtype=torch.float64)
+    expected[[first, second]] = 0.5
+    assert torch.equal(autograd_answer(BY_NAME["max_ties"], inputs), expected)
+
+    for name in ("relu", "max_ties"):
+        judgement = judge_answer(BY_NAME[name], BY_NAME[name].reference, seed)
+        assert judgement.correct and judgement.kink_points == 1 and judgement.gap == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "formula"),
+    [
+        ("relu", "torch.where(x >= 0, 1.0, 0.0)"),  # 1 at the kink: torch gives 0
+        ("relu", "(torch.relu(x + 1e-4) - torch.relu(x - 1e-4)) / 2e-4"),  # 0.5 there
+        ("max_ties", "torch.where(x == x.max(), 1.0, 0.0)"),  # 1 to each tied entry
+        ("max_ties", "torch.where(x < x.max(), 0.0, 1.0)"),
+    ],
+)
+@pytest.mark.parametrize("seed", range(3))
+def test_a_formula_right_except_on_the_kink_is_found_out_there(name, formula, seed):
+    puzzle = BY_NAME[name]
+    judgement = judge_answer(puzzle, formula, seed)
+    point = judgement.failure
+    assert not judgement.correct and judgement.random_points == POINTS
+    assert judgement.kink_points == 1 and point.kink == kinks(puzzle)[0]
+    # It differs from torch only at the entries on the kink.
+    off_kink = torch.ones(4, dtype=torch.bool)
+    off_kink[list(point.entries)] = False
+    assert (point.difference[off_kink].abs() < 1e-7).all()
+    assert (point.difference[~off_kink].abs() > 0.1).all()
+
+
+def test_a_formula_wrong_at_random_points_is_reported_there_not_at_the_kink():
+    judgement = judge_answer(BY_NAME["relu"], "torch.where(x > 1, 1.0, 0.0)", seed=0)
+    assert judgement.failure.kink is None and judgement.kink_points == 0
+
+
+def test_the_sides_of_the_kink_are_autograds_answers_just_below_and_above_it():
+    relu, ties = BY_NAME["relu"], BY_NAME["max_ties"]
+    point = judge_answer(relu, "torch.where(x >= 0, 1.0, 0.0)", seed=0).failure
+    assert [side.tolist() for side in check_sides(relu, point)] == [[0.0], [1.0]]
+    point = judge_answer(ties, "torch.where(x == x.max(), 1.0, 0.0)", seed=0).failure
+    # The first tied entry moved below the other leaves the gradient to it, and above takes it.
+    assert [side.tolist() for side in check_sides(ties, point)] == [[0.0, 1.0], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_says_a_formula_is_right_except_on_the_kink_and_why(language):
+    messages = catalog(language)
+    puzzle = BY_NAME["relu"]
+    at = open_page("puzzles", language)
+    at.query_params["p"] = str(PUZZLES.index(puzzle) + 1)
+    at.run()
+    assert messages["puzzles.how_checked_kinks"].format(count=1) in [c.value for c in at.caption]
+
+    check(at, puzzle, "torch.where(x >= 0, 1.0, 0.0)")
+    where = messages["puzzles.kink_value"].format(entry="x[0]", value="0")
+    (warning,) = at.warning
+    assert warning.value == messages["puzzles.wrong_at_kink"].format(
+        points=POINTS, operation="relu", where=where
+    )
+    convention = messages["puzzles.kink_convention"].format(
+        wrt="x",
+        moved="x[0]",
+        entries="x[0]",
+        step="1e-06",
+        below="[0.]",
+        above="[1.]",
+        torch="[0.]",
+        given="[1.]",
+        link=f"edges?lang={language}",
+    )
+    assert convention in texts(at) and not at.exception
+    # The point's table and the difference chart, as for any wrong answer.
+    (spec,) = plotly_specs(at)
+    assert decode(spec["data"][0]["z"]).tolist() == [[1.0, 0.0, 0.0, 0.0]]
+
+    check(at, puzzle, puzzle.reference)
+    right = messages["puzzles.right_kinks"].format(points=POINTS, kinks=1)
+    assert right in [box.value for box in at.success]
