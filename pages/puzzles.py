@@ -17,4 +17,4 @@ with st.container(key="puzzles_result"):
     show_task(t, puzzle)
 show_answer_box(t, puzzle)
 
-show_closing(t, "puzzles", tries=3)
+show_closing(t, "puzzles", tries=4)

@@ -629,6 +629,15 @@ def test_a_formula_right_except_on_the_kink_is_found_out_there(name, formula, se
     assert (point.difference[~off_kink].abs() > 0.1).all()
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_kink_the_page_suggests_trying_is_found_out_on_the_kink(language):
+    assert PUZZLES[17] is BY_NAME["relu"]
+    formula = "torch.where(x >= 0, 1.0, 0.0)"
+    assert "18" in catalog(language)["puzzles.try_4"]
+    assert f"`{formula}`" in catalog(language)["puzzles.try_4"]
+    assert judge_answer(BY_NAME["relu"], formula, seed=0).failure.kink == Kink("relu", 0.0)
+
+
 def test_a_formula_wrong_at_random_points_is_reported_there_not_at_the_kink():
     judgement = judge_answer(BY_NAME["relu"], "torch.where(x > 1, 1.0, 0.0)", seed=0)
     assert judgement.failure.kink is None and judgement.kink_points == 0
