@@ -26,6 +26,7 @@ from lessons.practice.puzzles import (
     check_sides,
     judge_answer,
     kinks,
+    on_kink,
     puzzle_number,
 )
 from ui.exercises import show_attempt
@@ -180,8 +181,8 @@ def show_kink_verdict(t: Translator, puzzle: Puzzle, judgement: Judgement) -> No
         step=f"{SIDE_STEP:g}",
         below=format_values(below),
         above=format_values(above),
-        torch=format_values(at_entries(point.expected, point)),
-        given=format_values(at_entries(point.given, point)),
+        torch=format_values(on_kink(point.expected, point)),
+        given=format_values(on_kink(point.given, point)),
         link=f"{EDGES_PATH}?{urlencode({LANGUAGE_KEY: t.language})}",
     )
     st.markdown(convention)
@@ -189,7 +190,7 @@ def show_kink_verdict(t: Translator, puzzle: Puzzle, judgement: Judgement) -> No
 
 def kink_place(t: Translator, puzzle: Puzzle, point: Point) -> str:
     """Which entries the point put on the kink, and where: `x[0] = 0`, `x[1] = x[2]`."""
-    value = f"{point.inputs[puzzle.wrt].flatten()[point.entries[0]].item():g}"
+    value = f"{on_kink(point.inputs[puzzle.wrt], point)[0].item():g}"
     names = [entry_name(puzzle, entry) for entry in point.entries]
     if point.kink.at is None:
         return t("puzzles.kink_tie", entries=" = ".join(names), value=value)
@@ -205,10 +206,6 @@ def entry_name(puzzle: Puzzle, flat: int, name: str | None = None) -> str:
     shape = dict(puzzle.inputs)[puzzle.wrt]
     index = ", ".join(str(int(i)) for i in np.unravel_index(flat, shape))
     return f"{name or puzzle.wrt}[{index}]"
-
-
-def at_entries(values: Tensor, point: Point) -> Tensor:
-    return values.flatten()[list(point.entries)]
 
 
 def show_reference(t: Translator, puzzle: Puzzle) -> None:

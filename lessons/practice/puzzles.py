@@ -393,6 +393,11 @@ def _with_wrt(puzzle: Puzzle, inputs: dict[str, Tensor], flat: Tensor) -> dict[s
     return {**inputs, puzzle.wrt: flat.reshape(inputs[puzzle.wrt].shape)}
 
 
+def on_kink(values: Tensor, point: Point) -> Tensor:
+    """The entries of `values` (shaped like wrt) that the point put on its kink."""
+    return values.flatten()[list(point.entries)]
+
+
 def check_sides(puzzle: Puzzle, point: Point) -> tuple[Tensor, Tensor]:
     """autograd's answer at the kink point's entries, with the first of them moved
     SIDE_STEP below and above the kink: two different values show that f has no
@@ -401,8 +406,7 @@ def check_sides(puzzle: Puzzle, point: Point) -> tuple[Tensor, Tensor]:
     for step in (-SIDE_STEP, SIDE_STEP):
         flat = point.inputs[puzzle.wrt].flatten().clone()
         flat[point.entries[0]] += step
-        answer = autograd_answer(puzzle, _with_wrt(puzzle, point.inputs, flat))
-        sides.append(answer.flatten()[list(point.entries)])
+        sides.append(on_kink(autograd_answer(puzzle, _with_wrt(puzzle, point.inputs, flat)), point))
     below, above = sides
     return below, above
 
