@@ -99,7 +99,7 @@ def hessian_lesson(inputs: Sequence[tuple[str, str]], expression: str) -> Hessia
     shape = tuple(tensors[first].shape)
     n = tensors[first].numel()
     if n > MAX_LENGTH:
-        raise InputError("higher_too_large", {"n": n, "limit": MAX_LENGTH})
+        raise InputError("too_many", {"count": n, "limit": MAX_LENGTH})
     # Run once before any derivative, so that a function too costly is refused first.
     evaluation = evaluate(script, tensors)
     if evaluation.y.numel() != 1:
@@ -109,14 +109,15 @@ def hessian_lesson(inputs: Sequence[tuple[str, str]], expression: str) -> Hessia
     if work > MAX_WORK:
         raise InputError("higher_too_costly", {"work": f"{work:,}", "limit": f"{MAX_WORK:,}"})
 
-    def f(x: Tensor) -> Tensor:
-        # A vector goes in as it is: a reshape would put a ViewBackward0 into g's graph
-        # that the program, which reshapes only a matrix, does not have.
-        value = x if len(shape) == 1 else x.reshape(shape)
-        return evaluate(script, {**tensors, first: value}).y.reshape(())
-
     name, x_line, setup = _program_x(first, tensors[first], PROGRAM_NAMES)
     reshape = () if name == first else (f"{first} = {name}.reshape({shape})",)
+
+    def f(x: Tensor) -> Tensor:
+        # Reshaped exactly when the program reshapes: a reshape puts a ViewBackward0 into
+        # g's graph, and the page prints g's grad_fn as the program does.
+        value = x.reshape(shape) if reshape else x
+        return evaluate(script, {**tensors, first: value}).y.reshape(())
+
     body = (
         *reshape,
         *(f"{other} = {tensor_literal(tensors[other])}" for other in held),

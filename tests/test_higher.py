@@ -110,6 +110,14 @@ def test_both_ways_to_hv_agree_with_h_times_v(choice):
     assert hvp.difference == (hvp.double_backward - hvp.forward_over_reverse).abs().max().item()
 
 
+def test_a_vector_x_renamed_for_the_program_is_reshaped_on_the_page_as_in_the_program():
+    lesson = hessian_lesson((("v", "1, 2"),), "(v**3).sum()")
+    assert lesson.name == "v_flat" and lesson.body[0] == "v = v_flat.reshape((2,))"
+    assert lesson.gradient_node == "ViewBackward0"
+    program = hvp_lesson(lesson, VectorChoice("ones")).program
+    assert f"g = {lesson.gradient}" in program.output.splitlines()
+
+
 def test_the_program_prints_the_page_in_the_learners_names():
     lesson = hessian_lesson((("a", "1, 2"),), "q = a.exp().sum()")
     program = hvp_lesson(lesson, VectorChoice("ones"), "zh").program
@@ -144,7 +152,7 @@ def test_a_y_with_several_entries_is_told_that_a_hessian_needs_one_output():
 def test_more_than_32_entries_are_refused_before_any_work():
     values = ", ".join(["1"] * (MAX_LENGTH + 1))
     error = refusal(hessian_lesson, (("x", values),), "(x**3).sum()")
-    assert (error.code, error.params) == ("higher_too_large", {"n": 33, "limit": MAX_LENGTH})
+    assert (error.code, error.params) == ("too_many", {"count": 33, "limit": MAX_LENGTH})
 
 
 COSTLY = "A = x.expand(32, 32) / 32\n(A @ A @ A @ A @ A @ A @ A @ A @ A @ A).sum()"
@@ -190,7 +198,7 @@ def test_sessions_at_once_all_get_their_own_hessian_and_hv():
             lesson = hessian_lesson((("x", f"{scale}, 1, 2"),), "(x**3).sum()")
             hvp = hvp_lesson(lesson, VectorChoice("ones"))
             results[scale] = (lesson.func, hvp.forward_over_reverse)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below, on the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(scale,)) for scale in range(1, 7)]
@@ -240,9 +248,7 @@ def made_up(n: int, double_backward: float, forward_over_reverse: float) -> Hess
     return HessianTiming(n, 1e-3, double_backward, forward_over_reverse, n * 1e-3, 2e-2)
 
 
-MEASURED = HessianCostMeasurement(
-    (made_up(4, 2e-3, 8e-3), made_up(512, 4e-3, 3e-3)), 4.0, 512, 3.0
-)
+MEASURED = HessianCostMeasurement((made_up(4, 2e-3, 8e-3), made_up(512, 4e-3, 3e-3)), 4.0, 512, 3.0)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -339,9 +345,9 @@ def test_a_link_with_held_inputs_and_a_matrix_x():
 @pytest.mark.parametrize(
     ("params", "kept"),
     [
-        ({"f": "__import__('os').system('ls')", "x": "1,2,3"}, ("higher_value_1", "1,2,3")),
+        ({"f": "__import__('os').system('ls')", "x": "1,2,3"}, ("higher_x", "1,2,3")),
         ({"f": "(x**3).sum()", "x": "<img src=x onerror=alert(1)>"}, ("higher_f", "(x**3).sum()")),
-        ({"f": "x**3", "x": "1,2,3"}, ("higher_value_1", "1,2,3")),
+        ({"f": "x**3", "x": "1,2,3"}, ("higher_x", "1,2,3")),
         ({"f": "(x**3).sum()", "x": "1e309"}, ("higher_f", "(x**3).sum()")),
     ],
 )
@@ -354,7 +360,7 @@ def test_hostile_or_bad_link_text_gets_a_message_and_the_other_fields_are_kept(p
     assert widget.value == value
     # The page keeps working: a good value typed next gives the Hessian.
     at.text_area(key="higher_f").set_value("(x**3).sum()")
-    at.text_input(key="higher_value_1").set_value("1, 2, 3").run()
+    at.text_input(key="higher_x").set_value("1, 2, 3").run()
     assert not at.error
     np.testing.assert_array_equal(heatmap(at), torch.diag(6 * X).numpy())
 
@@ -382,4 +388,17 @@ def test_a_typed_y_with_several_entries_says_so_and_the_fields_stay():
     at.text_area(key="higher_f").set_value("x**3").run()
     (error,) = at.error
     assert error.value.startswith(catalog("zh")["errors.higher_not_scalar"].split("{")[0])
-    assert at.text_input(key="higher_value_1").value == "1, 2, 3"
+    assert at.text_input(key="higher_x").value == "1, 2, 3"
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "1x", "f", "nan, 1", ""])
+def test_hostile_text_typed_into_a_held_row_is_refused_and_the_rest_kept(text):
+    at = open_page("higher")
+    at.text_input(key="higher_name_2").set_value("b")
+    at.text_input(key="higher_value_2").set_value(text).run()
+    assert not at.exception
+    assert len(at.error) == 1 and not at.get("plotly_chart")
+    assert at.text_input(key="higher_x").value == "1, 2, 3"
+    assert at.text_area(key="higher_f").value == "(x**3).sum()"
+    at.text_input(key="higher_value_2").set_value("1, 2").run()
+    assert not at.error and heatmap(at).shape == (3, 3)

@@ -48,7 +48,8 @@ def name_key(row: int) -> str:
 
 
 def value_key(row: int) -> str:
-    return f"{PAGE}_value_{row}"
+    """The first row's value is x, under the key every lesson's x has."""
+    return f"{PAGE}_x" if row == 1 else f"{PAGE}_value_{row}"
 
 
 def read_link_once(t: Translator) -> None:
