@@ -111,8 +111,8 @@ def test_both_ways_to_hv_agree_with_h_times_v(choice):
 
 
 def test_a_vector_x_renamed_for_the_program_is_reshaped_on_the_page_as_in_the_program():
-    lesson = hessian_lesson((("v", "1, 2"),), "(v**3).sum()")
-    assert lesson.name == "v_flat" and lesson.body[0] == "v = v_flat.reshape((2,))"
+    lesson = hessian_lesson((("g", "1, 2"),), "(g**3).sum()")
+    assert lesson.name == "g_flat" and lesson.body[0] == "g = g_flat.reshape((2,))"
     assert lesson.gradient_node == "ViewBackward0"
     program = hvp_lesson(lesson, VectorChoice("ones")).program
     assert f"g = {lesson.gradient}" in program.output.splitlines()

@@ -61,8 +61,8 @@ CASES = [
         "higher",
         "en",
         {
-            "higher_name_1": "v",
-            "higher_f": "(v**3).sum()",
+            "higher_name_1": "g",
+            "higher_f": "(g**3).sum()",
             "higher_preset": "one_hot",
             "higher_index": 3,
         },
