@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 from torch.func import jacrev
@@ -42,6 +43,8 @@ MIN_GROWTH, MAX_GROWTH = 2.0, 8.0
 # A size is started only if there is room for it and, after it, its wide and tall shapes
 # (together no dearer than the square one: the wide one makes only NARROW passes).
 SHAPES_PER_SIZE = 2
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -98,39 +101,57 @@ def measure_cost(
     """Measure growing sizes until the budget (seconds) or max_size stops it.
 
     `progress(fraction)` is told how much of the budget has been used after each shape."""
-    if not 0 < budget <= MAX_BUDGET:
-        raise ValueError(f"budget must be in (0, {MAX_BUDGET}] seconds, not {budget}")
-    if not MIN_SIZE <= max_size <= MAX_SIZE:
-        raise ValueError(f"max_size must be in [{MIN_SIZE}, {MAX_SIZE}], not {max_size}")
-    if not 1 <= repeats <= MAX_REPEATS:
-        raise ValueError(f"repeats must be in [1, {MAX_REPEATS}], not {repeats}")
+    _check_bounds(budget, max_size, repeats, MAX_SIZE)
     _warm_up()
     start = clock()
     deadline = start + budget
 
-    def measured(m: int, n: int) -> tuple[Timing, float]:
-        began = clock()
+    def measured(m: int, n: int) -> Timing:
         timing = _time_shape(m, n, repeats, deadline, clock)
         if progress:
             progress(min((clock() - start) / budget, 1.0))
-        return timing, clock() - began
+        return timing
 
-    square, spent = [], [0.0]
-    for size in _sizes(max_size):
-        if square and clock() + SHAPES_PER_SIZE * _predicted(spent) > deadline:
-            break
-        timing, seconds = measured(size, size)
-        square.append(timing)
-        spent.append(seconds)
+    square, spent = _grow(
+        lambda size: measured(size, size), max_size, deadline, clock, SHAPES_PER_SIZE
+    )
     largest = square[-1].n
     wide = tall = None
     if largest > NARROW and clock() + spent[-1] <= deadline:
-        wide, _ = measured(NARROW, largest)
+        wide = measured(NARROW, largest)
     if largest > NARROW and clock() + spent[-1] <= deadline:
-        tall, _ = measured(largest, NARROW)
+        tall = measured(largest, NARROW)
     if progress:
         progress(1.0)
     return CostMeasurement(tuple(square), wide, tall, budget, max_size, clock() - start)
+
+
+def _check_bounds(budget: float, max_size: int, repeats: int, size_limit: int) -> None:
+    if not 0 < budget <= MAX_BUDGET:
+        raise ValueError(f"budget must be in (0, {MAX_BUDGET}] seconds, not {budget}")
+    if not MIN_SIZE <= max_size <= size_limit:
+        raise ValueError(f"max_size must be in [{MIN_SIZE}, {size_limit}], not {max_size}")
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise ValueError(f"repeats must be in [1, {MAX_REPEATS}], not {repeats}")
+
+
+def _grow(
+    measure: Callable[[int], Result],
+    max_size: int,
+    deadline: float,
+    clock: Callable[[], float],
+    room: int,
+) -> tuple[list[Result], list[float]]:
+    """measure(size) for n = MIN_SIZE, 2·MIN_SIZE, … max_size, and the seconds each took
+    (after a leading 0); a size starts only if `room` times its predicted time still fits."""
+    results, spent = [], [0.0]
+    for size in _sizes(max_size):
+        if results and clock() + room * _predicted(spent) > deadline:
+            break
+        began = clock()
+        results.append(measure(size))
+        spent.append(clock() - began)
+    return results, spent
 
 
 def _predicted(spent: list[float]) -> float:
@@ -201,3 +222,108 @@ def _best_time(
         if clock() > deadline:
             break
     return min(times)
+
+
+# --- second derivatives: a Hessian-vector product against building H ---------------------
+
+HESSIAN_METHODS = ("gradient", "double_backward", "forward_over_reverse", "hvp_loop", "hessian")
+# H has n² entries and the loop makes n products of O(n²) work each: 512 keeps the largest
+# H at a quarter of a million entries and the loop's arithmetic near a tenth of a second.
+HESSIAN_MAX_SIZE = 512
+
+
+@dataclass(frozen=True)
+class HessianTiming:
+    """Best seconds of each method for y = tanh(A x).sum(), A of n x n."""
+
+    n: int
+    gradient: float  # one backward pass: ∂y/∂x
+    double_backward: float  # Hv as the gradient of g·v, g built with create_graph=True
+    forward_over_reverse: float  # Hv as torch.func.jvp over torch.func.grad
+    hvp_loop: float  # all of H by n double-backward products, v = e₁ … eₙ
+    hessian: float  # all of H by torch.func.hessian
+
+    def seconds(self, method: str) -> float:
+        if method not in HESSIAN_METHODS:
+            raise ValueError(f"unknown method {method!r}")
+        return getattr(self, method)
+
+    def relative(self, method: str) -> float:
+        """This method's time in gradients."""
+        return self.seconds(method) / self.gradient
+
+
+@dataclass(frozen=True)
+class HessianCostMeasurement:
+    sizes: tuple[HessianTiming, ...]  # n growing
+    budget: float
+    max_size: int
+    elapsed: float
+
+    @property
+    def largest(self) -> HessianTiming:
+        return self.sizes[-1]
+
+    @property
+    def reached_max_size(self) -> bool:
+        return self.largest.n == self.max_size
+
+
+def measure_hessian_cost(
+    budget: float = MAX_BUDGET,
+    max_size: int = HESSIAN_MAX_SIZE,
+    repeats: int = DEFAULT_REPEATS,
+    progress: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> HessianCostMeasurement:
+    """Time one gradient, one Hv both ways and all of H both ways, for n doubling from
+    MIN_SIZE until the budget (seconds) or max_size stops it, under the same bound as
+    measure_cost."""
+    _check_bounds(budget, max_size, repeats, HESSIAN_MAX_SIZE)
+    _time_hessian(MIN_SIZE, 1, math.inf, time.perf_counter)  # untimed, as in _warm_up
+    start = clock()
+    deadline = start + budget
+
+    def measured(n: int) -> HessianTiming:
+        timing = _time_hessian(n, repeats, deadline, clock)
+        if progress:
+            progress(min((clock() - start) / budget, 1.0))
+        return timing
+
+    sizes, _ = _grow(measured, max_size, deadline, clock, room=1)
+    if progress:
+        progress(1.0)
+    return HessianCostMeasurement(tuple(sizes), budget, max_size, clock() - start)
+
+
+def _time_hessian(
+    n: int, repeats: int, deadline: float, clock: Callable[[], float]
+) -> HessianTiming:
+    generator = torch.Generator().manual_seed(SEED)
+    A = torch.randn(n, n, generator=generator) / math.sqrt(n)
+    x = torch.randn(n, generator=generator, requires_grad=True)
+    v = torch.randn(n, generator=generator)
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(A @ x).sum()
+
+    (g,) = torch.autograd.grad(f(x), x, create_graph=True)
+    eye = torch.eye(n)
+
+    def hvp(v: torch.Tensor) -> torch.Tensor:
+        return torch.autograd.grad(g, x, v, retain_graph=True)[0]
+
+    actions = {
+        "gradient": lambda: torch.autograd.grad(f(x), x),
+        "double_backward": lambda: hvp(v),
+        "forward_over_reverse": lambda: forward_mode.jvp(torch.func.grad(f), (x.detach(),), (v,)),
+        "hvp_loop": lambda: [hvp(e) for e in eye],
+        # jacfwd over jacrev: forward mode, so under its lock like every forward-mode call.
+        "hessian": lambda: forward_mode.hessian(f)(x.detach()),
+    }
+    guards = {"forward_over_reverse": forward_mode.exclusive, "hessian": forward_mode.exclusive}
+    best = {
+        name: _best_time(action, repeats, deadline, clock, guards.get(name, nullcontext))
+        for name, action in actions.items()
+    }
+    return HessianTiming(n, **best)

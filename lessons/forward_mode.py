@@ -44,3 +44,14 @@ def jacfwd(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
             return jacobian(x)
 
     return locked
+
+
+def hessian(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """`torch.func.hessian(f)`, which is jacfwd over jacrev: every call holds the lock."""
+    matrix = torch.func.hessian(f)
+
+    def locked(x: Tensor) -> Tensor:
+        with _FORWARD_AD:
+            return matrix(x)
+
+    return locked

@@ -166,14 +166,17 @@ def playground_jacobian_lesson(
     return _lesson(function)
 
 
-def _program_x(first: str, value: Tensor) -> tuple[str, str, tuple[str, ...]]:
+def _program_x(
+    first: str, value: Tensor, reserved: frozenset[str] = PROGRAM_NAMES
+) -> tuple[str, str, tuple[str, ...]]:
     """The program's name for x, the page's line that introduces it, and the program's setup.
 
-    A vector keeps its name unless the program needs that name for itself; a matrix W is
+    A vector keeps its name unless the program needs that name for itself (`reserved`); a
+    matrix W is
     flattened into W_flat. Inside f the matrix is rebuilt under its own name first, so an
     input or a line of the learner's that is also called W_flat is harmless there."""
     flat = value.reshape(-1)
-    if value.dim() == 1 and first not in PROGRAM_NAMES:
+    if value.dim() == 1 and first not in reserved:
         return first, f"{first} = {flat}", (f"{first} = {leaf_literal(flat.tolist())}",)
     name = f"{first}_flat"
     setup = (f"{first} = {tensor_literal(value)}", f"{name} = {first}.flatten().requires_grad_()")
@@ -190,12 +193,12 @@ def lesson_work(forward: int, m: int, n: int) -> int:
     return forward * (forward_passes + BACKWARD_WORK * tangent_passes)
 
 
-def _script_lines(script: Script) -> tuple[str, ...]:
-    """The learner's lines, the last one's value returned flattened."""
+def _script_lines(script: Script, shape: str = "-1") -> tuple[str, ...]:
+    """The learner's lines, the last one's value returned reshaped (flattened by default)."""
     *body, last = script.statements
     if last.target is None:
-        return (*(statement.code for statement in body), f"return ({last.code}).reshape(-1)")
-    return (*script.code.splitlines(), f"return {last.target}.reshape(-1)")
+        return (*(statement.code for statement in body), f"return ({last.code}).reshape({shape})")
+    return (*script.code.splitlines(), f"return {last.target}.reshape({shape})")
 
 
 def _lesson(function: VectorFunction) -> JacobianLesson:

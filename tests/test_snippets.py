@@ -44,6 +44,29 @@ CASES = [
     ("nograd", "en", {}),
     ("nograd", "zh", {"nograd_x": "0.5, -3", "nograd_cut": "tensor"}),
     ("gradcheck", "en", {}),
+    ("higher", "en", {}),
+    (
+        "higher",
+        "zh",
+        {
+            "higher_name_1": "W",
+            "higher_x": "1, 0.5; -1, 2",
+            "higher_name_2": "x",
+            "higher_value_2": "0.5, -1",
+            "higher_f": "h = W @ x\ntorch.tanh(h).sum() * x[0]",
+            "higher_preset": "random",
+        },
+    ),
+    (
+        "higher",
+        "en",
+        {
+            "higher_name_1": "g",
+            "higher_f": "(g**3).sum()",
+            "higher_preset": "one_hot",
+            "higher_index": 3,
+        },
+    ),
     (
         "gradcheck",
         "zh",

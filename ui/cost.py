@@ -1,6 +1,8 @@
 """The cost benchmark behind a button: at most one run per session, one at a time per server."""
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -8,6 +10,8 @@ from charts import CostTitles, cost_figure, labelled_table, shape_cost_figure
 from lessons.cost import METHODS, CostMeasurement, Timing, measure_cost
 from ui.session import Translator
 from ui.widgets import show_matrix
+
+Measurement = TypeVar("Measurement")
 
 RESULT = "jacobian_cost"
 REQUESTED = "jacobian_cost_requested"
@@ -19,16 +23,22 @@ REQUESTED = "jacobian_cost_requested"
 _BENCHMARK_LOCK = threading.Lock()
 
 
-def request_measurement() -> None:
+def request_measurement(requested: str = REQUESTED) -> None:
     """The button's on_click: a press survives the rerun that AppTest and deep links make."""
-    st.session_state[REQUESTED] = True
+    st.session_state[requested] = True
 
 
-def session_measurement(t: Translator) -> CostMeasurement | None:
-    """This session's measurement: made once, on request, then reused for every press."""
-    if RESULT in st.session_state:
-        return st.session_state[RESULT]
-    if not st.session_state.get(REQUESTED):
+def session_measurement(
+    t: Translator,
+    measure: Callable[..., Measurement] | None = None,
+    result: str = RESULT,
+    requested: str = REQUESTED,
+) -> Measurement | None:
+    """This session's measurement: made once, on request, then reused for every press.
+    `measure(progress=…)` runs it (measure_cost by default); one lock serves every page."""
+    if result in st.session_state:
+        return st.session_state[result]
+    if not st.session_state.get(requested):
         return None
     if not _BENCHMARK_LOCK.acquire(blocking=False):
         st.warning(t("jacobian.cost_busy"), icon=":material/hourglass_top:")
@@ -36,11 +46,13 @@ def session_measurement(t: Translator) -> CostMeasurement | None:
     try:
         running = t("jacobian.cost_running")
         bar = st.progress(0.0, text=running)
-        measurement = measure_cost(progress=lambda fraction: bar.progress(fraction, text=running))
+        measurement = (measure or measure_cost)(
+            progress=lambda fraction: bar.progress(fraction, text=running)
+        )
         bar.empty()
     finally:
         _BENCHMARK_LOCK.release()
-    st.session_state[RESULT] = measurement
+    st.session_state[result] = measurement
     return measurement
 
 

@@ -97,20 +97,23 @@ def linked_toggle(t: Translator, name: str, label: str, key: str) -> bool:
     return linked(t, switch(name), st.toggle, label, key=key, persist_state="session")
 
 
-def vector_picker(t: Translator, page: str, max_index: int, link: str | None = "v") -> VectorChoice:
+def vector_picker(
+    t: Translator, page: str, max_index: int, link: str | None = "v", words: str = "vjp"
+) -> VectorChoice:
     """How v is chosen, as on /vjp; `link` names its URL parameter (None: not in links),
-    written as on the playground: `ones`, `e2`, `random7` or numbers."""
+    written as on the playground: `ones`, `e2`, `random7` or numbers. `words` is the
+    catalog section of the labels that say what v weights (index_label, v_label, v_help)."""
     text = first_link_text(f"{page}_preset", link) if link else None
     linked_choice = run_lesson(t, choice_for, text, max_index) if text is not None else None
     if linked_choice is not None:
         fill_choice(page, linked_choice)
-    choice = _pick_vector(t, page, max_index)
+    choice = _pick_vector(t, page, max_index, words)
     if link:
         write_link(link, link_from_choice(choice))
     return choice
 
 
-def _pick_vector(t: Translator, page: str, max_index: int) -> VectorChoice:
+def _pick_vector(t: Translator, page: str, max_index: int, words: str) -> VectorChoice:
     """A preset and, for some presets, an index, seed or text."""
     preset = st.radio(
         t("vjp.preset_label"),
@@ -126,7 +129,11 @@ def _pick_vector(t: Translator, page: str, max_index: int) -> VectorChoice:
         if st.session_state.get(index_key, 1) > max_index:
             st.session_state[index_key] = max_index
         index = st.number_input(
-            t("vjp.index_label", m=max_index), 1, max_index, key=index_key, persist_state="session"
+            t(f"{words}.index_label", m=max_index),
+            1,
+            max_index,
+            key=index_key,
+            persist_state="session",
         )
         return VectorChoice(preset, index=index)
     if preset == "random":
@@ -136,7 +143,12 @@ def _pick_vector(t: Translator, page: str, max_index: int) -> VectorChoice:
         return VectorChoice(preset, seed=seed)
     if preset == "typed":
         text = vector_input(
-            t, f"{page}_v", t("vjp.v_label"), "vjp.v_help", default="1, -1, 0.5", link=None
+            t,
+            f"{page}_v",
+            t(f"{words}.v_label"),
+            f"{words}.v_help",
+            default="1, -1, 0.5",
+            link=None,
         )
         return VectorChoice(preset, text=text)
     return VectorChoice(preset)

@@ -321,6 +321,34 @@ def gradcheck_precision() -> str:
     return min(errors, key=errors.get)
 
 
+def higher_second_derivative() -> float:
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x**4
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    (h,) = torch.autograd.grad(g, x)
+    return h.item()
+
+
+def higher_mixed_hvp() -> Tensor:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x[0] ** 2 * x[1]
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    (hv,) = torch.autograd.grad(g, x, torch.tensor([1.0, 0.0]))
+    return hv
+
+
+def higher_linear_gradient() -> str:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (3 * x).sum()
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    try:
+        torch.autograd.grad(g.sum(), x)
+        outcome = "no_error"
+    except RuntimeError:
+        outcome = "raises"
+    return outcome
+
+
 _OUTCOMES = ("raises", "no_error")
 
 EXERCISES: dict[str, tuple[Exercise, ...]] = {
@@ -373,6 +401,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(gradcheck_central, "number"),
         Exercise(gradcheck_error, "number"),
         Exercise(gradcheck_precision, "choice", ("float32", "float64")),
+    ),
+    "higher": (
+        Exercise(higher_second_derivative, "number"),
+        Exercise(higher_mixed_hvp, "vector"),
+        Exercise(higher_linear_gradient, "choice", _OUTCOMES),
     ),
 }
 

@@ -49,8 +49,12 @@ LESSONS = (
     PageSpec("nograd", charts=0),
     PageSpec("gradcheck", charts=1),  # the error against h
 )
+# Lessons whose inputs are rows like the playground's (a name and a value each, some held
+# constant): hostile text in each is tested through AppTest (tests/test_higher.py). /higher
+# shows H for (x**3).sum(), and its result block Hv for v = ones, the column sums of diag(6x).
+ROW_LESSONS = (PageSpec("higher", charts=1, shows="tensor([ 6., 12., 18.])"),)
 PRACTICE = (PageSpec("puzzles", charts=0, shows="y = x.sum()"),)  # puzzle 1 by default
-PAGES = (PageSpec("", charts=0), *LESSONS, *PRACTICE)
+PAGES = (PageSpec("", charts=0), *LESSONS, *ROW_LESSONS, *PRACTICE)
 # In the sidebar too, but tested on its own: tests/e2e/test_playground.py.
 PLAYGROUND = "playground"
 # In the sidebar too, tested through AppTest: tests/test_errors_finder.py.
