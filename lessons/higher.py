@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.autograd.functional import hessian
 
 from lessons import forward_mode
-from lessons.jacobian import _by_torch, _program_x, _script_lines
+from lessons.jacobian import by_torch, program_x, script_lines
 from lessons.language.expression import BACKWARD_WORK, MAX_WORK, evaluate, parse_script
 from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError
@@ -109,7 +109,7 @@ def hessian_lesson(inputs: Sequence[tuple[str, str]], expression: str) -> Hessia
     if work > MAX_WORK:
         raise InputError("higher_too_costly", {"work": f"{work:,}", "limit": f"{MAX_WORK:,}"})
 
-    name, x_line, setup = _program_x(first, tensors[first], PROGRAM_NAMES)
+    name, x_line, setup = program_x(first, tensors[first], PROGRAM_NAMES)
     reshape = () if name == first else (f"{first} = {name}.reshape({shape})",)
 
     def f(x: Tensor) -> Tensor:
@@ -121,7 +121,7 @@ def hessian_lesson(inputs: Sequence[tuple[str, str]], expression: str) -> Hessia
     body = (
         *reshape,
         *(f"{other} = {tensor_literal(tensors[other])}" for other in held),
-        *_script_lines(script, "()"),
+        *script_lines(script, "()"),
     )
     x = tensors[first].reshape(-1).clone().requires_grad_()
     return _hessian(f, x, setup, body, script.code, name, x_line, work)
@@ -176,7 +176,7 @@ def _hessian(
 def _torch(call: str, function: Callable[..., object], *args: object, **kwargs: object):
     """function(*args, **kwargs); torch's error in its own words, in the page's message."""
     try:
-        return _by_torch(call, lambda: function(*args, **kwargs))
+        return by_torch(call, lambda: function(*args, **kwargs))
     except InputError as error:
         if error.code != "jacobian_torch":
             raise

@@ -152,13 +152,13 @@ def playground_jacobian_lesson(
         return evaluate(script, {**tensors, first: x.reshape(shape)}).y.reshape(-1)
 
     x = tensors[first].reshape(-1)
-    name, x_line, setup = _program_x(first, tensors[first])
+    name, x_line, setup = program_x(first, tensors[first])
     reshape = () if name == first else (f"{first} = {name}.reshape({shape})",)
     # The constants live inside f: the learner's names cannot clash with the program's own.
     body = (
         *reshape,
         *(f"{other} = {tensor_literal(tensors[other])}" for other in held),
-        *_script_lines(script),
+        *script_lines(script),
     )
     function = VectorFunction(
         f, tuple(x.tolist()), setup, body, code=script.code, name=name, x_line=x_line
@@ -166,14 +166,13 @@ def playground_jacobian_lesson(
     return _lesson(function)
 
 
-def _program_x(
+def program_x(
     first: str, value: Tensor, reserved: frozenset[str] = PROGRAM_NAMES
 ) -> tuple[str, str, tuple[str, ...]]:
     """The program's name for x, the page's line that introduces it, and the program's setup.
 
     A vector keeps its name unless the program needs that name for itself (`reserved`); a
-    matrix W is
-    flattened into W_flat. Inside f the matrix is rebuilt under its own name first, so an
+    matrix W is flattened into W_flat. Inside f the matrix is rebuilt under its own name first, so an
     input or a line of the learner's that is also called W_flat is harmless there."""
     flat = value.reshape(-1)
     if value.dim() == 1 and first not in reserved:
@@ -193,7 +192,7 @@ def lesson_work(forward: int, m: int, n: int) -> int:
     return forward * (forward_passes + BACKWARD_WORK * tangent_passes)
 
 
-def _script_lines(script: Script, shape: str = "-1") -> tuple[str, ...]:
+def script_lines(script: Script, shape: str = "-1") -> tuple[str, ...]:
     """The learner's lines, the last one's value returned reshaped (flattened by default)."""
     *body, last = script.statements
     if last.target is None:
@@ -207,12 +206,12 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
     y = f(x)
     if not y.requires_grad:
         raise InputError("jacobian_constant", {})
-    rows, reverse_passes = _by_torch("y.backward(v)", _rows_by_backward, x, y)
-    columns, forward_passes = _by_torch("jvp", _columns_by_jvp, f, x.detach())
-    _, pullback = _by_torch("vjp", vjp, f, x.detach())
-    (batched,) = _by_torch("vmap", vmap(pullback), torch.eye(y.numel()))
-    by_jacrev = _by_torch("jacrev", jacrev(f), x.detach())
-    by_jacfwd = _by_torch("jacfwd", jacfwd(f), x.detach())
+    rows, reverse_passes = by_torch("y.backward(v)", _rows_by_backward, x, y)
+    columns, forward_passes = by_torch("jvp", _columns_by_jvp, f, x.detach())
+    _, pullback = by_torch("vjp", vjp, f, x.detach())
+    (batched,) = by_torch("vmap", vmap(pullback), torch.eye(y.numel()))
+    by_jacrev = by_torch("jacrev", jacrev(f), x.detach())
+    by_jacfwd = by_torch("jacfwd", jacfwd(f), x.detach())
     return JacobianLesson(
         x=x.detach(),
         y=y.detach(),
@@ -236,7 +235,7 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
     )
 
 
-def _by_torch(call: str, function: Callable[..., Result], *args: object) -> Result:
+def by_torch(call: str, function: Callable[..., Result], *args: object) -> Result:
     """function(*args); when torch raises, the page's message with torch's own words. Not
     only RuntimeErrors: under vmap, mse_loss of an empty tensor divides by zero."""
     try:
