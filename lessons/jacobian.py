@@ -172,8 +172,8 @@ def program_x(
     """The program's name for x, the page's line that introduces it, and the program's setup.
 
     A vector keeps its name unless the program needs that name for itself (`reserved`); a
-    matrix W is flattened into W_flat. Inside f the matrix is rebuilt under its own name first, so an
-    input or a line of the learner's that is also called W_flat is harmless there."""
+    matrix W is flattened into W_flat. Inside f the matrix is rebuilt under its own name
+    first, so an input or a line of the learner's that is also called W_flat is harmless."""
     flat = value.reshape(-1)
     if value.dim() == 1 and first not in reserved:
         return first, f"{first} = {flat}", (f"{first} = {leaf_literal(flat.tolist())}",)
