@@ -18,6 +18,7 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
+from lessons.language.chain import StepText
 from lessons.language.expression import MAX_INPUTS, MAX_WORK
 from lessons.language.graph import (
     MAX_DRAWN_BOXES,
@@ -26,7 +27,6 @@ from lessons.language.graph import (
     MAX_DRAWN_NODES,
     Edge,
     Node,
-    StepText,
     graph_size,
     to_dot,
 )
