@@ -297,8 +297,15 @@ def _pair(context: Context, first: str, second: str) -> str:
     return ", ".join(parts)
 
 
-def _same(context: Context) -> str:
-    return f"g{context.input(0)} = g"
+def _into(template: str) -> Callable[[Context], str]:
+    """The `here` of a rule that moves g around: ∂L/∂(the input) = template, with
+    {shape} the input's shape."""
+
+    def here(context: Context) -> str:
+        shape = tuple(context.input_shapes[0] or ())
+        return f"∂L/∂{context.input(0)} = {template.format(shape=shape)}"
+
+    return here
 
 
 _ELEMENTWISE = {
@@ -492,12 +499,12 @@ def _share(winner: Tensor, other: Tensor) -> Tensor:
 
 _PRODUCTS = {
     "MmBackward0": Rule(
-        "C = A·B: g_A = g·Bᵀ, g_B = Aᵀ·g",
+        "C = A·B: ∂L/∂A = g·Bᵀ, ∂L/∂B = Aᵀ·g",
         lambda c: _pair(c, f"g·{c.text('mat2')}ᵀ", f"{c.text('self')}ᵀ·g"),
         lambda c: _each(c, lambda: c.g @ c.value("mat2").mT, lambda: c.value("self").mT @ c.g),
     ),
     "MvBackward0": Rule(
-        "c = A·v: g_A = g·vᵀ, g_v = Aᵀ·g",
+        "c = A·v: ∂L/∂A = g·vᵀ, ∂L/∂v = Aᵀ·g",
         lambda c: _pair(c, f"g·{c.text('vec')}ᵀ", f"{c.text('self')}ᵀ·g"),
         lambda c: _each(
             c, lambda: torch.outer(c.g, c.value("vec")), lambda: c.value("self").mT @ c.g
@@ -511,8 +518,7 @@ _PRODUCTS = {
 }
 
 
-def _expanded(context: Context) -> str:
-    return f"g{context.input(0)} = expand(g, {tuple(context.input_shapes[0] or ())})"
+_expanded = _into("expand(g, {shape})")
 
 
 _REDUCTIONS = {
@@ -629,11 +635,13 @@ _LOSSES = {
 }
 
 _SHAPES = {
-    "ViewBackward0": Rule("gₐ = reshape(g, shape(a))", _same, _reshaped),
-    "UnsafeViewBackward0": Rule("gₐ = reshape(g, shape(a))", _same, _reshaped),
-    "SqueezeBackward0": Rule("gₐ = reshape(g, shape(a))", _same, _reshaped),
-    "SqueezeBackward1": Rule("gₐ = reshape(g, shape(a))", _same, _reshaped),
-    "SqueezeBackward2": Rule("gₐ = reshape(g, shape(a))", _same, _reshaped),
+    "ViewBackward0": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
+    "UnsafeViewBackward0": Rule(
+        "gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped
+    ),
+    "SqueezeBackward0": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
+    "SqueezeBackward1": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
+    "SqueezeBackward2": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
     "UnsqueezeBackward0": Rule(
         "gₐ = squeeze(g, dim)",
         lambda c: f"dim = {c.value('dim')}",
@@ -641,7 +649,7 @@ _SHAPES = {
     ),
     "ExpandBackward0": Rule(
         "gₐ = sum_to_size(g, shape(a))",
-        _same,
+        _into("sum_to_size(g, {shape})"),
         lambda c: (c.g.sum_to_size(tuple(c.value("self_sym_sizes"))),),
     ),
     "RepeatBackward0": Rule(
@@ -659,13 +667,13 @@ _SHAPES = {
         lambda c: f"dim0 = {c.value('dim0')}, dim1 = {c.value('dim1')}",
         lambda c: (c.g.transpose(c.value("dim0"), c.value("dim1")),),
     ),
-    "TBackward0": Rule("gₐ = gᵀ", _same, lambda c: (c.g.t(),)),
+    "TBackward0": Rule("gₐ = gᵀ", _into("gᵀ"), lambda c: (c.g.t(),)),
     "FlipBackward0": Rule(
         "gₐ = flip(g, dims)",
         lambda c: f"dims = {c.value('dims')}",
         lambda c: (c.g.flip(tuple(c.value("dims"))),),
     ),
-    "CloneBackward0": Rule("gₐ = g", _same, lambda c: (c.g,)),
+    "CloneBackward0": Rule("gₐ = g", _into("g"), lambda c: (c.g,)),
     "SelectBackward0": Rule(
         "gₐ = zeros(shape(a)); gₐ.select(dim, index) = g",
         lambda c: f"dim = {c.value('dim')}, index = {c.value('index')}",
