@@ -63,7 +63,7 @@ def _step_text(step: Step, graph: Graph, by_node: dict[int, Step]) -> StepText:
     )
     if node.is_leaf:
         return _with_contributions(text, step, graph, by_node)
-    applied = apply(node.kind, _context(step, graph))
+    applied = apply(node.kind, rule_context(step, graph))
     if applied.rule is None:
         return text
     return replace(
@@ -82,7 +82,7 @@ def _saved_text(saved: Saved, node: int, graph: Graph) -> SavedText:
     return SavedText(saved.name, str(saved.value), label, origin == node)
 
 
-def _context(step: Step, graph: Graph) -> Context:
+def rule_context(step: Step, graph: Graph) -> Context:
     labels = {}
     for saved in step.saved:
         if isinstance(saved.origin, int) and graph.nodes[saved.origin].label:

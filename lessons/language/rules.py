@@ -34,7 +34,7 @@ class Context:
         return self.incoming[0]
 
     def value(self, name: str) -> object:
-        return self.saved[name]
+        return _signed(self.saved[name])
 
     def text(self, name: str) -> str:
         """A saved value as the formula writes it: the learner's label of its tensor, or the
@@ -98,9 +98,14 @@ def _elementwise(formula: str, here: Callable[[Context], str], local: Callable) 
     return Rule(formula, here, lambda c: _each(c, lambda: c.g * local(c)))
 
 
-def _signed_int(value: int) -> int:
-    # torch hands back a negative dimension of diag_embed as its unsigned 64-bit pattern.
-    return value - 2**64 if value >= 2**63 else value
+def _signed(value: object) -> object:
+    """torch hands back a saved negative int64 (dim=-1, x[-2:]) as its unsigned 64-bit
+    pattern, 2⁶⁴ - 1 for -1: read as the signed number it stores."""
+    if isinstance(value, tuple):
+        return tuple(_signed(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 2**63:
+        return value - 2**64
+    return value
 
 
 def _kept(gradient: Tensor, dims: object, rank: int, keepdim: bool) -> Tensor:
@@ -234,7 +239,7 @@ def _nll_backward(context: Context) -> tuple[Tensor | None, ...]:
         spread = spread / context.value("total_weight")
     ignored = (chosen == context.value("ignore_index")).to(spread.dtype)
     gradient = torch.zeros_like(rows).scatter(1, chosen.clamp(min=0), -spread * (1 - ignored))
-    return _each(context, lambda: gradient.reshape(a.shape), lambda: torch.zeros(()))
+    return (gradient.reshape(a.shape),)  # the target is class indices: no gradient
 
 
 class _NotCovered(Exception):
@@ -269,18 +274,18 @@ def _repeat_backward(context: Context) -> tuple[Tensor | None, ...]:
 def _diagonal_backward(context: Context) -> tuple[Tensor | None, ...]:
     sizes = tuple(context.value("self_sym_sizes"))
     gradient = torch.zeros(sizes, dtype=context.g.dtype)
-    dims = (_signed_int(context.value("dim1")), _signed_int(context.value("dim2")))
+    dims = (context.value("dim1"), context.value("dim2"))
     gradient.diagonal(context.value("offset"), *dims).copy_(context.g)
     return (gradient,)
 
 
 def _diag_embed_backward(context: Context) -> tuple[Tensor | None, ...]:
-    dims = (_signed_int(context.value("dim1")), _signed_int(context.value("dim2")))
+    dims = (context.value("dim1"), context.value("dim2"))
     return (context.g.diagonal(context.value("offset"), *dims).clone(),)
 
 
 def _inverse_permutation(dims: tuple[int, ...]) -> list[int]:
-    return sorted(range(len(dims)), key=lambda axis: dims[axis])
+    return sorted(range(len(dims)), key=lambda axis: dims[axis] % len(dims))
 
 
 def _reshaped(context: Context) -> tuple[Tensor | None, ...]:
@@ -634,14 +639,12 @@ _LOSSES = {
     ),
 }
 
+# Every way torch reshapes without moving an entry: g is reshaped back.
+_RESHAPED = Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped)
+_RESHAPES = ("ViewBackward0", "UnsafeViewBackward0", *(f"SqueezeBackward{n}" for n in (0, 1, 2, 4)))
+
 _SHAPES = {
-    "ViewBackward0": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
-    "UnsafeViewBackward0": Rule(
-        "gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped
-    ),
-    "SqueezeBackward0": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
-    "SqueezeBackward1": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
-    "SqueezeBackward2": Rule("gₐ = reshape(g, shape(a))", _into("reshape(g, {shape})"), _reshaped),
+    **dict.fromkeys(_RESHAPES, _RESHAPED),
     "UnsqueezeBackward0": Rule(
         "gₐ = squeeze(g, dim)",
         lambda c: f"dim = {c.value('dim')}",
