@@ -12,6 +12,7 @@ Notation: g is what arrives, ∂L/∂(the node's output); gₐ is what goes to i
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import torch
 from torch import Tensor
@@ -699,14 +700,9 @@ _SHAPES = {
     ),
 }
 
-RULES: Mapping[str, Rule] = {
-    **_ELEMENTWISE,
-    **_BINARY,
-    **_PRODUCTS,
-    **_REDUCTIONS,
-    **_LOSSES,
-    **_SHAPES,
-}
+RULES: Mapping[str, Rule] = MappingProxyType(
+    {**_ELEMENTWISE, **_BINARY, **_PRODUCTS, **_REDUCTIONS, **_LOSSES, **_SHAPES}
+)
 # Nodes the language can make that have no local rule: an AccumulateGrad node only adds
 # what arrives into .grad (the page shows each contribution and their sum instead).
 NO_RULE = ("AccumulateGrad",)
