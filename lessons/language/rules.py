@@ -407,6 +407,32 @@ def _power_local(a: Tensor, p: float) -> Tensor:
     return torch.zeros_like(a) if p == 0 else p * a ** (p - 1)
 
 
+def _extremum(name: str, wins: str) -> Rule:
+    """maximum(a, b) (wins ">") or minimum(a, b) (wins "<"): the gradient goes to the
+    winner of each entry, half to each at a tie."""
+
+    def local(first: str, second: str) -> str:
+        return f"[{first} {wins} {second}] + ½·[{first} = {second}]"
+
+    def here(c: Context) -> str:
+        a, b = c.text("self"), c.text("other")
+        return _pair(c, local(a, b), local(b, a))
+
+    def backward(c: Context) -> tuple[Tensor | None, ...]:
+        a, b = c.value("self"), c.value("other")
+        if wins == "<":
+            a, b = -a, -b  # the smaller of two is the larger of their negatives
+        return _each(c, lambda: c.g * _share(a, b), lambda: c.g * _share(b, a))
+
+    formula = f"∂ {name}(a, b)/∂a = {local('a', 'b')}, ∂ {name}(a, b)/∂b = {local('b', 'a')}"
+    return Rule(formula, here, backward)
+
+
+def _share(winner: Tensor, other: Tensor) -> Tensor:
+    """1 where `winner` wins, ½ at a tie, 0 where it loses."""
+    return (winner > other).to(winner.dtype) + 0.5 * (winner == other).to(winner.dtype)
+
+
 _BINARY = {
     "AddBackward0": Rule(
         "∂(a + α·b)/∂a = 1, ∂(a + α·b)/∂b = α",
@@ -460,32 +486,8 @@ _BINARY = {
         lambda c: f"∂/∂{c.input(0)} = {c.text('result')}·log({c.text('self')})",
         lambda c: _each(c, lambda: c.g * c.value("result") * math.log(c.value("self"))),
     ),
-    "MaximumBackward0": Rule(
-        "∂ max(a, b)/∂a = [a > b] + ½·[a = b], ∂ max(a, b)/∂b = [b > a] + ½·[a = b]",
-        lambda c: _pair(
-            c,
-            f"[{c.text('self')} > {c.text('other')}] + ½·[{c.text('self')} = {c.text('other')}]",
-            f"[{c.text('other')} > {c.text('self')}] + ½·[{c.text('self')} = {c.text('other')}]",
-        ),
-        lambda c: _each(
-            c,
-            lambda: c.g * _share(c.value("self"), c.value("other")),
-            lambda: c.g * _share(c.value("other"), c.value("self")),
-        ),
-    ),
-    "MinimumBackward0": Rule(
-        "∂ min(a, b)/∂a = [a < b] + ½·[a = b], ∂ min(a, b)/∂b = [b < a] + ½·[a = b]",
-        lambda c: _pair(
-            c,
-            f"[{c.text('self')} < {c.text('other')}] + ½·[{c.text('self')} = {c.text('other')}]",
-            f"[{c.text('other')} < {c.text('self')}] + ½·[{c.text('self')} = {c.text('other')}]",
-        ),
-        lambda c: _each(
-            c,
-            lambda: c.g * _share(c.value("other"), c.value("self")),
-            lambda: c.g * _share(c.value("self"), c.value("other")),
-        ),
-    ),
+    "MaximumBackward0": _extremum("max", ">"),
+    "MinimumBackward0": _extremum("min", "<"),
     "WhereBackward0": Rule(
         "∂ where(m, a, b)/∂a = [m], ∂ where(m, a, b)/∂b = [¬m]",
         lambda c: _pair(c, "[m]", "[¬m]"),
@@ -496,11 +498,6 @@ _BINARY = {
         ),
     ),
 }
-
-
-def _share(winner: Tensor, other: Tensor) -> Tensor:
-    """1 where `winner` wins, ½ at a tie, 0 where it loses."""
-    return (winner > other).to(winner.dtype) + 0.5 * (winner == other).to(winner.dtype)
 
 
 _PRODUCTS = {
