@@ -310,7 +310,8 @@ def _show_rule(t: Translator, step: StepText, node: Node) -> None:
         st.info(t("playground.step_no_rule", kind=node.kind), icon=":material/info:")
         return
     st.markdown(t("playground.step_rule"))
-    st.code(f"{step.formula}\n{t('playground.step_here')} {visible(step.here)}", language="text")
+    rule = f"{step.formula}\n{t('playground.step_here')} {visible(step.here)}"
+    st.code(rule, language="text", wrap_lines=True)
     if "[" in step.formula:
         st.caption(t("playground.step_brackets"))
 
