@@ -50,19 +50,37 @@ class StepText:
 
 def step_texts(steps: tuple[Step, ...], graph: Graph) -> tuple[StepText, ...]:
     by_node = {step.node: step for step in steps}
-    return tuple(_step_text(step, graph, by_node) for step in steps)
+    printed = _Printed()
+    return tuple(_step_text(step, graph, by_node, printed) for step in steps)
 
 
-def _step_text(step: Step, graph: Graph, by_node: dict[int, Step]) -> StepText:
+class _Printed:
+    """str() of each value, made once per content: one tensor reaches a page many times
+    (sent by one node, arriving at the next; saved by several; the rule's equal to the
+    engine's), and torch's printing costs milliseconds per tensor."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple, str] = {}
+
+    def __call__(self, value: object) -> str:
+        if not isinstance(value, Tensor):
+            return str(value)
+        key = (value.dtype, tuple(value.shape), value.contiguous().numpy().tobytes())
+        if key not in self._texts:
+            self._texts[key] = str(value)
+        return self._texts[key]
+
+
+def _step_text(step: Step, graph: Graph, by_node: dict[int, Step], printed: _Printed) -> StepText:
     node = graph.nodes[step.node]
     text = StepText(
         node=step.node,
-        incoming="\n".join(map(str, step.incoming)),
-        outgoing=tuple(map(str, step.outgoing)),
-        saved=tuple(_saved_text(saved, step.node, graph) for saved in step.saved),
+        incoming="\n".join(map(printed, step.incoming)),
+        outgoing=tuple(map(printed, step.outgoing)),
+        saved=tuple(_saved_text(saved, step.node, graph, printed) for saved in step.saved),
     )
     if node.is_leaf:
-        return _with_contributions(text, step, graph, by_node)
+        return _with_contributions(text, step, graph, by_node, printed)
     applied = apply(node.kind, rule_context(step, graph))
     if applied.rule is None:
         return text
@@ -71,15 +89,15 @@ def _step_text(step: Step, graph: Graph, by_node: dict[int, Step]) -> StepText:
         has_rule=True,
         formula=applied.rule.formula,
         here=applied.here,
-        computed=tuple("" if g is None else str(g) for g in applied.outgoing),
+        computed=tuple("" if g is None else printed(g) for g in applied.outgoing),
         difference=_largest_difference(applied.outgoing, step.outgoing),
     )
 
 
-def _saved_text(saved: Saved, node: int, graph: Graph) -> SavedText:
+def _saved_text(saved: Saved, node: int, graph: Graph, printed: _Printed) -> SavedText:
     origin = saved.origin
     label = graph.nodes[origin].label if isinstance(origin, int) else origin or ""
-    return SavedText(saved.name, str(saved.value), label, origin == node)
+    return SavedText(saved.name, printed(saved.value), label, origin == node)
 
 
 def rule_context(step: Step, graph: Graph) -> Context:
@@ -122,7 +140,7 @@ def _largest_difference(
 
 
 def _with_contributions(
-    text: StepText, step: Step, graph: Graph, by_node: dict[int, Step]
+    text: StepText, step: Step, graph: Graph, by_node: dict[int, Step], printed: _Printed
 ) -> StepText:
     """What each edge into this leaf delivered (W * W delivers twice), and their sum."""
     arrived = [
@@ -139,7 +157,7 @@ def _with_contributions(
     difference = _largest_difference((total,), step.incoming[:1])
     return replace(
         text,
-        contributions=tuple(Contribution(source, str(value)) for source, value in arrived),
-        total=str(total),
+        contributions=tuple(Contribution(source, printed(value)) for source, value in arrived),
+        total=printed(total),
         total_difference=difference,
     )
