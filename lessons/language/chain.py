@@ -65,7 +65,7 @@ class _Printed:
     def __call__(self, value: object) -> str:
         if not isinstance(value, Tensor):
             return str(value)
-        key = (value.dtype, tuple(value.shape), value.contiguous().numpy().tobytes())
+        key = (value.dtype, tuple(value.shape), value.detach().contiguous().numpy().tobytes())
         if key not in self._texts:
             self._texts[key] = str(value)
         return self._texts[key]
