@@ -5,6 +5,7 @@ import re
 import pytest
 import torch
 
+from lessons.language.expression import evaluate, parse_script
 from lessons.language.graph import (
     CURRENT_COLOUR,
     DONE_COLOUR,
@@ -228,3 +229,99 @@ def test_levels_follow_the_longest_path_from_y():
     size = graph_size(Graph(nodes, edges))
     assert (size.nodes, size.edges, size.in_degree, size.boxes) == (4, 4, 2, 6)
     assert graph_size(Graph((), ())).drawable
+
+
+def labelled(text: str, **tensors):
+    """The graph of the learner's lines, each node with the piece of code that made it."""
+    evaluation = evaluate(parse_script(text, list(tensors)), tensors)
+    graph = trace(evaluation.y, tensors, evaluation.named, evaluation.sources)
+    return graph, evaluation
+
+
+def test_named_lines_label_each_node_with_the_code_that_made_it():
+    W = torch.tensor([[1.0, -1.0], [2.0, 0.5]], requires_grad=True)
+    x, b = leaf(1.0, 2.0), leaf(0.0, -3.0)
+    graph, _ = labelled("h = W @ x + b\nloss = h.relu().pow(2).mean()", W=W, x=x, b=b)
+    assert [(node.names, node.source, node.kind) for node in graph.nodes if not node.is_leaf] == [
+        (("loss",), "h.relu().pow(2).mean()", "MeanBackward0"),
+        ((), "h.relu().pow(2)", "PowBackward0"),
+        ((), "h.relu()", "ReluBackward0"),
+        (("h",), "W @ x + b", "AddBackward0"),
+        ((), "W @ x", "MvBackward0"),
+    ]
+    assert all(node.source == "" for node in graph.nodes if node.is_leaf)
+    assert [node.label for node in graph.nodes][:2] == ["loss", "h.relu().pow(2)"]
+
+
+def test_a_repeated_name_gives_one_leaf_and_one_node_per_operation():
+    x = leaf(1.0, 2.0)
+    graph, _ = labelled("h = x * x\nh * h + x", x=x)
+    assert [node.source for node in graph.nodes] == ["h * h + x", "h * h", "", "x * x"]
+    assert [node.names for node in graph.nodes] == [(), (), ("x",), ("h",)]
+    # h * h: two arrows to h's node; x * x and the sum: three arrows to x's.
+    assert sum(edge.target == 3 for edge in graph.edges) == 2
+    assert sum(edge.target == 2 for edge in graph.edges) == 3
+
+
+def test_a_method_chain_and_indexing_label_every_link():
+    W = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = leaf(1.0, -1.0)
+    graph, _ = labelled("(W @ x)[1:].sigmoid().sum() * W[0, 1]", W=W, x=x)
+    sources = {node.source: node.kind for node in graph.nodes if not node.is_leaf}
+    assert sources == {
+        "(W @ x)[1:].sigmoid().sum() * W[0, 1]": "MulBackward0",
+        "(W @ x)[1:].sigmoid().sum()": "SumBackward0",
+        "(W @ x)[1:].sigmoid()": "SigmoidBackward0",
+        "(W @ x)[1:]": "SliceBackward0",
+        "W @ x": "MvBackward0",
+        "W[0, 1]": "SelectBackward0",
+    }
+    # W[0, 1] is two selections: the outer one is its result, the inner one is made on the way.
+    selections = [node for node in graph.nodes if node.kind == "SelectBackward0"]
+    assert [node.within for node in selections] == [False, True]
+
+
+def test_nodes_torch_builds_inside_one_call_carry_that_call():
+    x, t = leaf(1.0, 2.0), torch.tensor([0.0, 4.0])
+    graph, _ = labelled("torch.nn.functional.l1_loss(x, t)", x=x, t=t)
+    call = "torch.nn.functional.l1_loss(x, t)"
+    assert [(node.kind, node.source, node.within) for node in graph.nodes] == [
+        ("MeanBackward0", call, False),
+        ("AbsBackward0", call, True),
+        ("SubBackward0", call, True),
+        ("AccumulateGrad", "", False),
+    ]
+
+
+def test_the_drawing_shows_the_code_beside_the_class_and_shape():
+    a, b = leaf(2.0, 3.0), leaf(6.0, 4.0)
+    graph, _ = labelled("Q = 3*a**3 - b**2", a=a, b=b)
+    dot = to_dot(graph)
+    assert 'label="Q\\n3 * a ** 3 - b ** 2\\nSubBackward0\\n(2,)"' in dot
+    assert 'label="b ** 2\\nPowBackward0\\n(2,)"' in dot
+    assert 'label="3 * a ** 3\\nMulBackward0\\n(2,)"' in dot
+    long = "x" + " + x" * 30
+    dot = to_dot(labelled(long, x=leaf(1.0))[0])
+    assert f'label="{long[:39]}…\\nAddBackward0' in dot
+
+
+def test_saved_values_are_read_before_each_node_runs_and_traced_to_their_tensor():
+    a, b = leaf(2.0, 3.0), leaf(6.0, 4.0)
+    graph, evaluation = labelled("Q = 3*a**3 - b**2\nQ.exp().sum()", a=a, b=b)
+    steps = record_backward(evaluation.y, None, {"a": a, "b": b})
+    saved = {
+        graph.nodes[step.node].source: {item.name: item for item in step.saved} for step in steps
+    }
+    power = saved["b ** 2"]
+    assert power["exponent"].value == 2 and power["exponent"].origin is None
+    assert torch.equal(power["self"].value, b.detach())
+    assert graph.nodes[power["self"].origin].names == ("b",)
+    assert saved["3 * a ** 3"]["other"].value.item() == 3  # the constant, as torch kept it
+    exp = next(step for step in steps if graph.nodes[step.node].kind == "ExpBackward0")
+    (result,) = exp.saved
+    assert result.name == "result" and result.origin == exp.node
+    # Reading after backward() would fail: the values were copied while they existed.
+    exp_node = evaluation.y.grad_fn.next_functions[0][0]
+    with pytest.raises(RuntimeError):
+        exp_node._saved_result  # noqa: B018
+    assert exp.input_shapes == ((2,),)

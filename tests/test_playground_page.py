@@ -48,7 +48,10 @@ def test_a_shared_link_shows_the_result_graph_and_jacobians_without_clicks(langu
         vector_y.backward()
     assert f"RuntimeError: {caught.value}" in code_blocks(at)
     dot = graph(at)
-    assert 'label="y\\nSubBackward0\\n(2,)"' in dot and 'label="a\\nAccumulateGrad\\n(2,)"' in dot
+    assert (
+        'label="y\\n3 * a ** 3 - b ** 2\\nSubBackward0\\n(2,)"' in dot
+        and 'label="a\\nAccumulateGrad\\n(2,)"' in dot
+    )
     expected = jacobian(lambda a, b: 3 * a**3 - b**2, (a, b))
     heatmaps = [spec["data"][0] for spec in plotly_specs(at)]
     assert heatmaps[0]["x"] == ["a[0]", "a[1]"] and heatmaps[0]["y"] == ["y[0]", "y[1]"]
@@ -167,7 +170,7 @@ def test_the_starter_menu_fills_every_field():
     ]
     assert at.selectbox(key="playground_example").value is None
     assert not at.error and "loss.backward()" in code_blocks(at)[-2]
-    assert 'label="h\\nAddBackward0\\n(2,)"' in graph(at)
+    assert 'label="h\\nW @ x + b\\nAddBackward0\\n(2,)"' in graph(at)
     at.selectbox(key="playground_example").set_value("detach").run()
     assert at.text_input(key="playground_name_2").value == ""
     assert url(at) == {

@@ -11,6 +11,7 @@ import lessons.language.playground as playground_module
 from i18n import catalog
 from lessons.language.graph import CURRENT_COLOUR
 from tests.test_playground_page import graph, open_link
+from ui.playground import TABLE_COLUMNS
 
 SIN_LINK = {"f": "(x * torch.sin(x)).sum()", "x": "1, 2, 3"}
 CURRENT = f'fillcolor="{CURRENT_COLOUR}", penwidth=3'
@@ -31,13 +32,13 @@ def test_previous_and_next_move_the_highlight_along_the_engine_order(language):
     at = open_link(SIN_LINK, language)
     runs = catalog(language)["playground.step_runs"]
     assert at.select_slider(key="playground_step").value == 1
-    assert current_label(at) == "y\\nSumBackward0\\n()"
+    assert current_label(at) == "y\\n(x * torch.sin(x)).sum()\\nSumBackward0\\n()"
     assert step_button(at, "previous").disabled and not step_button(at, "next").disabled
     assert step_button(at, "next").label == catalog(language)["playground.step_next"]
 
     step_button(at, "next").click().run()
     assert at.select_slider(key="playground_step").value == 2
-    assert current_label(at) == "MulBackward0\\n(3,)"
+    assert current_label(at) == "x * torch.sin(x)\\nMulBackward0\\n(3,)"
     assert runs.format(number=2, total=4, kind="MulBackward0") in [m.value for m in at.markdown]
     for _ in range(2):
         step_button(at, "next").click().run()
@@ -48,7 +49,7 @@ def test_previous_and_next_move_the_highlight_along_the_engine_order(language):
 
     step_button(at, "previous").click().run()
     assert at.select_slider(key="playground_step").value == 3
-    assert current_label(at) == "SinBackward0\\n(3,)"
+    assert current_label(at) == "torch.sin(x)\\nSinBackward0\\n(3,)"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -57,9 +58,7 @@ def test_the_steps_table_lists_each_node_what_arrived_and_what_it_passed_on(lang
     messages = catalog(language)
     (table,) = at.table
     frame = table.value
-    assert list(frame.columns) == [
-        messages[f"playground.table_{name}"] for name in ("node", "arrived", "passed")
-    ]
+    assert list(frame.columns) == [messages[f"playground.table_{name}"] for name in TABLE_COLUMNS]
     assert frame.index.name == messages["playground.table_step"]
     assert list(frame[messages["playground.table_node"]]) == [
         "y SumBackward0",

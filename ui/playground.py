@@ -18,6 +18,7 @@ from charts import (
     weighted_rows_figure,
     weighted_rows_table,
 )
+from lessons.language.chain import StepText
 from lessons.language.expression import MAX_INPUTS, MAX_WORK
 from lessons.language.graph import (
     MAX_DRAWN_BOXES,
@@ -26,7 +27,6 @@ from lessons.language.graph import (
     MAX_DRAWN_NODES,
     Edge,
     Node,
-    StepText,
     graph_size,
     to_dot,
 )
@@ -37,7 +37,7 @@ from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from lessons.vjp import VectorChoice
 from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
-from ui.text import code_list, message
+from ui.text import code, code_list, message, visible
 from ui.widgets import show_matrix, show_torch_error
 
 PAGE = "playground"
@@ -260,43 +260,143 @@ def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
 
 
 def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
-    """What the node of this step received and what it passed to each of its inputs."""
+    """The chain rule at the node of this step, from torch's own records: what arrived,
+    what the node saved, its local rule, and what the rule and the engine passed on."""
     step = lesson.steps[number - 1]
     node = lesson.graph.nodes[step.node]
     result = lesson.result_name
     st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
+    st.caption(t("playground.step_order"))
+    if node.source:
+        made = "step_made_within" if node.within else "step_made_by"
+        st.markdown(message(t, f"playground.{made}", code=node.source))
     # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
     incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
     st.markdown(message(t, f"playground.{incoming}", result=result))
     st.code(step.incoming, language="text", wrap_lines=True)
+    _show_saved(t, step)
     if node.is_leaf:
-        leaf = message(t, "playground.step_leaf", name=", ".join(node.names), result=result)
-        st.success(leaf, icon=":material/check:")
+        _show_contributions(t, lesson, step, node)
         return
+    _show_rule(t, step, node)
     for edge, target in _passes(lesson, step):
-        label = f" ({code_list(target.names)})" if target.names else ""
+        label = f" ({code_list([target.label])})" if target.label else ""
         st.markdown(t("playground.step_passes", kind=target.kind, label=label))
-        st.code(_sent(step, edge), language="text", wrap_lines=True)
+        st.code(_sent_and_computed(t, step, edge), language="text", wrap_lines=True)
+    if step.difference is not None:
+        st.caption(t("playground.step_difference", difference=f"{step.difference:.3g}"))
+
+
+def _show_saved(t: Translator, step: StepText) -> None:
+    if not step.saved:
+        st.markdown(t("playground.step_saved_nothing"))
+        return
+    st.markdown(t("playground.step_saved"))
+    st.code(_saved_lines(t, step), language="python", wrap_lines=True)
+
+
+def _saved_lines(t: Translator, step: StepText) -> str:
+    """`_saved_self = tensor([6., 4.])  # b`: each value with the tensor it came from."""
+    lines = []
+    for saved in step.saved:
+        origin = t("playground.step_saved_own") if saved.own_output else saved.origin
+        comment = f"  # {visible(origin)}" if origin else ""
+        lines.append(f"_saved_{saved.name} = {saved.value}{comment}")
+    return "\n".join(lines)
+
+
+def _show_rule(t: Translator, step: StepText, node: Node) -> None:
+    if not step.has_rule:
+        st.info(t("playground.step_no_rule", kind=node.kind), icon=":material/info:")
+        return
+    st.markdown(t("playground.step_rule"))
+    rule = f"{step.formula}\n{t('playground.step_here')} {visible(step.here)}"
+    st.code(rule, language="text", wrap_lines=True)
+    if "[" in step.formula:
+        st.caption(t("playground.step_brackets"))
+
+
+def _sent_and_computed(t: Translator, step: StepText, edge: Edge) -> str:
+    sent = _sent(step, edge)
+    if not step.has_rule:
+        return sent
+    computed = "".join(step.computed[edge.slot : edge.slot + 1])
+    engine, rule = t("playground.step_engine_line"), t("playground.step_rule_line")
+    return f"{engine}: {sent}\n{rule}: {computed}"
+
+
+def _show_contributions(
+    t: Translator, lesson: PlaygroundSnapshot, step: StepText, node: Node
+) -> None:
+    """Each edge's contribution to this leaf, their sum, and that the sum is .grad."""
+    name, result = ", ".join(node.names), lesson.result_name
+    if step.contributions:
+        st.markdown(message(t, "playground.step_contributions", name=name))
+        st.code(_contribution_lines(lesson, step), language="text", wrap_lines=True)
+        difference = f"{step.total_difference:.3g}"
+        st.caption(message(t, "playground.step_contributions_sum", name=name, diff=difference))
+    leaf = message(t, "playground.step_leaf", name=name, result=result)
+    st.success(leaf, icon=":material/check:")
+
+
+def _contribution_lines(lesson: PlaygroundSnapshot, step: StepText) -> str:
+    lines = []
+    for contribution in step.contributions:
+        source = lesson.graph.nodes[contribution.source]
+        sender = f"{source.label} ({source.kind})" if source.label else source.kind
+        lines.append(f"← {visible(sender)}: {contribution.value}")
+    return "\n".join([*lines, f"Σ = {step.total}"])
 
 
 def show_steps_table(t: Translator, lesson: PlaygroundSnapshot) -> None:
-    """Every step as a table (node, what arrived, what it passed on): the graph and the step
-    control as text, for screen readers and for graphs too large to draw."""
+    """Every step as a table (node, what arrived, what it saved, its rule, what it passed on):
+    the graph and the step control as text, for screen readers and large graphs."""
     with st.expander(t("playground.steps_table_title")):
         st.table(steps_table(t, lesson))
 
 
+TABLE_COLUMNS = ("node", "code", "arrived", "saved", "rule", "passed", "computed", "difference")
+
+
 def steps_table(t: Translator, lesson: PlaygroundSnapshot) -> pd.DataFrame:
-    rows = []
-    for step in lesson.steps:
-        node = lesson.graph.nodes[step.node]
-        passes = _passes(lesson, step)
-        sent = [f"{_node_text(target)}: {_sent(step, edge)}" for edge, target in passes]
-        rows.append((_node_text(node), step.incoming, "\n".join(sent)))
-    columns = [t(f"playground.table_{name}") for name in ("node", "arrived", "passed")]
+    rows = [_table_row(t, lesson, step) for step in lesson.steps]
+    columns = [t(f"playground.table_{name}") for name in TABLE_COLUMNS]
     frame = pd.DataFrame(rows, columns=columns)
     frame.index = pd.RangeIndex(1, len(rows) + 1, name=t("playground.table_step"))
     return frame
+
+
+def _table_row(t: Translator, lesson: PlaygroundSnapshot, step: StepText) -> tuple[str, ...]:
+    node = lesson.graph.nodes[step.node]
+    passes = _passes(lesson, step)
+    sent = [f"{_node_text(target)}: {_sent(step, edge)}" for edge, target in passes]
+    if node.is_leaf and step.contributions:
+        computed = _contribution_lines(lesson, step)
+        difference = step.total_difference
+    else:
+        computed = "\n".join(
+            f"{_node_text(target)}: {''.join(step.computed[edge.slot : edge.slot + 1])}"
+            for edge, target in passes
+            if step.has_rule
+        )
+        difference = step.difference
+    rule = f"{step.formula}\n{step.here}" if step.has_rule else ""
+    return (
+        _node_text(node),
+        _cell(node.source),
+        step.incoming,
+        _cell(_saved_lines(t, step)),
+        _cell(rule),
+        "\n".join(sent),
+        _cell(computed),
+        "" if difference is None else f"{difference:.3g}",
+    )
+
+
+def _cell(text: str) -> str:
+    """st.table reads Markdown in its cells: the learner's code (`a ** 3`) and torch's names
+    (`_saved_self`) go in as code, one span per line."""
+    return "\n".join(code(line) for line in text.splitlines())
 
 
 def _passes(lesson: PlaygroundSnapshot, step: StepText) -> list[tuple[Edge, Node]]:

@@ -216,10 +216,22 @@ class Script:
 
 
 @dataclass(frozen=True)
+class Source:
+    """The piece of the learner's code that made a graph node, regenerated from the tree."""
+
+    code: str
+    # True for a node torch built inside that call on the way to its result (F.l1_loss
+    # makes a subtraction, an abs and a mean): the piece made it, but is not its formula.
+    within: bool = False
+
+
+@dataclass(frozen=True)
 class Evaluation:
     y: Tensor
     named: Mapping[str, Tensor]  # every assigned name, in the order of the lines
     work: int  # what the lines cost, counted as MAX_WORK counts it
+    # Every graph node the lines made, by identity (grad_fn objects, kept alive here).
+    sources: Mapping[object, Source]
 
     @property
     def finite(self) -> bool:
@@ -265,12 +277,15 @@ def evaluate(
     values: dict[str, Tensor] = dict(inputs)
     named: dict[str, Tensor] = {}
     meter = _Meter(work_limit)
+    sources: dict[object, Source] = {}
     y = None
     for statement in script.statements:
-        y = _tensor(statement.expression, _Evaluator(values, meter).value(statement.expression))
+        evaluator = _Evaluator(values, meter, sources)
+        y = _tensor(statement.expression, evaluator.value(statement.expression))
         if statement.target is not None:
             values[statement.target] = named[statement.target] = y
-    return Evaluation(y=y, named=MappingProxyType(named), work=meter.spent)
+    frozen = MappingProxyType(sources)
+    return Evaluation(y=y, named=MappingProxyType(named), work=meter.spent, sources=frozen)
 
 
 class _Meter:
@@ -613,13 +628,36 @@ def _slice_bound(node: ast.expr | None) -> int | None:
 
 
 class _Evaluator:
-    """Walks a checked tree; every operation is sized before it runs."""
+    """Walks a checked tree; every operation is sized before it runs, and every graph node
+    it makes is recorded with the piece of the tree that made it."""
 
-    def __init__(self, values: Mapping[str, Tensor], meter: _Meter) -> None:
+    def __init__(
+        self, values: Mapping[str, Tensor], meter: _Meter, sources: dict[object, Source]
+    ) -> None:
         self._values = values
         self._meter = meter
+        self._sources = sources
 
     def value(self, node: ast.expr) -> Value:
+        result = self._value(node)
+        for tensor in result if isinstance(result, _PAIRS) else (result,):
+            if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
+                self._record(node, tensor.grad_fn)
+        return result
+
+    def _record(self, node: ast.expr, made: object) -> None:
+        """Label the nodes this piece made: `made`, and those torch built inside the call
+        to reach it. Inner pieces ran first and kept their own labels (a node already
+        labelled is not new), so the walk stops at them and at the leaves."""
+        stack = [(made, False)]
+        while stack:
+            graph_node, within = stack.pop()
+            if graph_node in self._sources or type(graph_node).__name__ == "AccumulateGrad":
+                continue
+            self._sources[graph_node] = Source(ast.unparse(node), within)
+            stack.extend((child, True) for child, _ in graph_node.next_functions if child)
+
+    def _value(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
             return _checked_number(node, node.value)
         if isinstance(node, ast.Name):

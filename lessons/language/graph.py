@@ -7,9 +7,12 @@ steps are the engine's own order and gradients, never a re-implementation of it.
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from torch import Tensor
 from torch.autograd.graph import Node as TorchNode
+
+from lessons.language.expression import Source
 
 
 @dataclass(frozen=True)
@@ -17,10 +20,17 @@ class Node:
     kind: str  # torch's class name: MulBackward0, AccumulateGrad, …
     shapes: tuple[tuple[int, ...], ...]  # the shape of each tensor the operation produced
     names: tuple[str, ...] = ()  # the input's name on a leaf; the names given to a line
+    source: str = ""  # the piece of the learner's code that made it ("" on a leaf)
+    within: bool = False  # made inside that piece's call, on the way to its result
 
     @property
     def is_leaf(self) -> bool:
         return self.kind == "AccumulateGrad"
+
+    @property
+    def label(self) -> str:
+        """How the page names the node: the learner's names, else the code that made it."""
+        return ", ".join(self.names) or self.source
 
 
 @dataclass(frozen=True)
@@ -37,37 +47,45 @@ class Graph:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """One value a node saved for its backward, read from the node as the engine reached it."""
+
+    name: str  # the attribute without `_saved_`: self, other, result, exponent, …
+    value: object  # a copy of a tensor, a number, a tuple, None; torch's message if unreadable
+    origin: int | str | None = None  # the graph node a tensor came from, or a constant input
+
+
+@dataclass(frozen=True)
 class Step:
-    """One node run by the engine: the gradient it received and what it passed on."""
+    """One node run by the engine: the gradient it received, what it passed on, and what it
+    had saved for the purpose."""
 
     node: int  # index into Graph.nodes
     incoming: tuple[Tensor | None, ...]  # gradient of y with respect to what the node produced
     outgoing: tuple[Tensor | None, ...]  # one per entry of next_functions (empty on a leaf)
+    saved: tuple[Saved, ...] = ()
+    # The shape of each forward input, one per entry of next_functions (None: needs no grad).
+    input_shapes: tuple[tuple[int, ...] | None, ...] = ()
 
 
-@dataclass(frozen=True)
-class StepText:
-    """A step as the page prints it: what a session keeps instead of the gradients."""
-
-    node: int
-    incoming: str  # the gradients that arrived, one per line
-    outgoing: tuple[str, ...]  # what went to each entry of next_functions
-
-
-def step_text(step: Step) -> StepText:
-    return StepText(step.node, gradients_text(step.incoming), tuple(map(str, step.outgoing)))
-
-
-def gradients_text(gradients: tuple[object, ...]) -> str:
-    return "\n".join(str(gradient) for gradient in gradients)
-
-
-def trace(y: Tensor, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) -> Graph:
-    """The nodes reachable from y.grad_fn, labelled with the names the learner gave."""
+def trace(
+    y: Tensor,
+    inputs: Mapping[str, Tensor],
+    named: Mapping[str, Tensor],
+    sources: Mapping[object, Source] = MappingProxyType({}),
+) -> Graph:
+    """The nodes reachable from y.grad_fn, labelled with the names the learner gave and the
+    piece of code that made each (`sources`, recorded by the evaluator by identity)."""
     torch_nodes = _walk(y)
     position = {node: index for index, node in enumerate(torch_nodes)}
     nodes = tuple(
-        Node(_kind(node), _shapes(node), _names(node, inputs, named)) for node in torch_nodes
+        Node(
+            _kind(node),
+            _shapes(node),
+            _names(node, inputs, named),
+            *_source(sources.get(node)),
+        )
+        for node in torch_nodes
     )
     edges = tuple(
         Edge(position[node], position[child], slot)
@@ -78,20 +96,34 @@ def trace(y: Tensor, inputs: Mapping[str, Tensor], named: Mapping[str, Tensor]) 
     return Graph(nodes, edges)
 
 
-def record_backward(y: Tensor, gradient: Tensor | None = None) -> tuple[Step, ...]:
+def _source(source: Source | None) -> tuple[str, bool]:
+    return ("", False) if source is None else (source.code, source.within)
+
+
+def record_backward(
+    y: Tensor,
+    gradient: Tensor | None = None,
+    constants: Mapping[str, Tensor] = MappingProxyType({}),
+) -> tuple[Step, ...]:
     """Run y.backward(gradient) and return the steps in the order the engine ran them.
 
-    The hooks are removed afterwards even if backward() fails: a leaf's AccumulateGrad
-    node outlives this graph, and must not keep recording."""
+    Before each node runs, what it saved is read from it (afterwards torch frees it), and
+    each saved tensor is traced by identity to the graph node it came from, or to one of
+    `constants` (named tensors outside the graph). The hooks are removed afterwards even if
+    backward() fails: a leaf's AccumulateGrad node outlives this graph, and must not keep
+    recording."""
     torch_nodes = _walk(y)
+    origins = _Origins(torch_nodes, constants)
     order: list[int] = []
     incoming: dict[int, tuple[Tensor | None, ...]] = {}
     outgoing: dict[int, tuple[Tensor | None, ...]] = {}
+    saved: dict[int, tuple[Saved, ...]] = {}
 
     def before(index: int):
         def hook(grad_outputs):
             order.append(index)
             incoming[index] = _copies(grad_outputs)
+            saved[index] = _saved(torch_nodes[index], origins)
 
         return hook
 
@@ -110,7 +142,74 @@ def record_backward(y: Tensor, gradient: Tensor | None = None) -> tuple[Step, ..
     finally:
         for handle in handles:
             handle.remove()
-    return tuple(Step(index, incoming[index], outgoing.get(index, ())) for index in order)
+    return tuple(
+        Step(
+            index,
+            incoming[index],
+            outgoing.get(index, ()),
+            saved[index],
+            _input_shapes(torch_nodes[index]),
+        )
+        for index in order
+    )
+
+
+class _Origins:
+    """Where a saved tensor came from, by identity: the leaf itself (its AccumulateGrad
+    node), the node whose output it is (its grad_fn), or a named tensor outside the graph."""
+
+    def __init__(self, torch_nodes: list[TorchNode], constants: Mapping[str, Tensor]) -> None:
+        self._position = {node: index for index, node in enumerate(torch_nodes)}
+        # id() is safe: the leaves and constants stay alive while backward() runs.
+        self._leaves = {
+            id(node.variable): index
+            for index, node in enumerate(torch_nodes)
+            if hasattr(node, "variable")
+        }
+        self._constants = {id(tensor): name for name, tensor in constants.items()}
+
+    def of(self, value: object) -> int | str | None:
+        if not isinstance(value, Tensor):
+            return None
+        if id(value) in self._leaves:
+            return self._leaves[id(value)]
+        if value.grad_fn is not None and value.grad_fn in self._position:
+            return self._position[value.grad_fn]
+        return self._constants.get(id(value))
+
+
+SAVED_PREFIX = "_saved_"
+
+
+def _saved(node: TorchNode, origins: _Origins) -> tuple[Saved, ...]:
+    """Every `_saved_*` attribute the node has, found by inspecting it (no list of what
+    torch is assumed to save), with copies of its tensors."""
+    found = []
+    for attribute in dir(node):
+        if not attribute.startswith(SAVED_PREFIX):
+            continue
+        try:
+            value = getattr(node, attribute)
+        except RuntimeError as error:  # kept as torch's words, shown instead of a value
+            value = str(error)
+        found.append(Saved(attribute[len(SAVED_PREFIX) :], _copy(value), origins.of(value)))
+    return tuple(found)
+
+
+def _copy(value: object) -> object:
+    if isinstance(value, Tensor):
+        return value.detach().clone()
+    if isinstance(value, tuple):
+        return tuple(_copy(item) for item in value)
+    return value
+
+
+def _input_shapes(node: TorchNode) -> tuple[tuple[int, ...] | None, ...]:
+    """The shape each input had in the forward pass, from the node each edge leads to."""
+    return tuple(
+        None if child is None else tuple(child._input_metadata[slot].shape)
+        for child, slot in node.next_functions
+    )
 
 
 def _walk(y: Tensor) -> list[TorchNode]:
@@ -240,7 +339,9 @@ def to_dot(graph: Graph, done: Collection[int] = (), current: int | None = None)
         colour = (
             CURRENT_COLOUR if index == current else DONE_COLOUR if index in done else WAITING_COLOUR
         )
-        text = [", ".join(node.names), node.kind, *(shape_text(shape) for shape in node.shapes)]
+        code = _shortened(node.source, DRAWN_SOURCE_CHARS)
+        shapes = (shape_text(shape) for shape in node.shapes)
+        text = [", ".join(node.names), code, node.kind, *shapes]
         label = "\\n".join(dot_string(line) for line in text if line)
         # Not by colour alone: the current node has a thick border, waiting ones a dashed one.
         penwidth = 3 if index == current else 1
@@ -250,6 +351,14 @@ def to_dot(graph: Graph, done: Collection[int] = (), current: int | None = None)
         )
     lines += [f"  n{edge.source} -> n{edge.target};" for edge in graph.edges]
     return "\n".join([*lines, "}"])
+
+
+# A whole line's code on its top node would widen the drawing: longer pieces end in "…".
+DRAWN_SOURCE_CHARS = 40
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -83,11 +83,12 @@ def playground_lesson(
         raise InputError("y_empty", {"shape": tuple(y.shape)})
 
     result_name = _result_name(script, values)
-    graph = trace(y, leaves, {**evaluation.named, result_name: y})
+    named = {**evaluation.named, result_name: y}
+    graph = trace(y, leaves, named, evaluation.sources)
     backward_error = runtime_error(y.backward) if y.numel() != 1 or not y.requires_grad else None
     needs_v = y.requires_grad and y.numel() != 1
     v, v_code = vector(choice, y, result_name) if needs_v else (None, ())
-    steps = record_backward(y, v) if y.requires_grad else ()
+    steps = record_backward(y, v, {**leaves, **named}) if y.requires_grad else ()
 
     writer = _program(language, values, script, result_name, y)
     _write_backward(writer, result_name, y, backward_error, v_code)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons.language.graph import Graph, StepText, step_text
+from lessons.language.chain import StepText, step_texts
+from lessons.language.graph import Graph
 from lessons.language.playground import PlaygroundLesson
 from lessons.program import Program
 
@@ -72,7 +73,7 @@ def snapshot(lesson: PlaygroundLesson) -> PlaygroundSnapshot:
             for item in lesson.inputs
         ),
         graph=lesson.graph,
-        steps=tuple(map(step_text, lesson.steps)),
+        steps=step_texts(lesson.steps, lesson.graph),
         program=lesson.program,
         jacobian_work=lesson.jacobian_work,
         jacobians_too_costly=lesson.jacobians_too_costly,
