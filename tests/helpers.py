@@ -18,6 +18,7 @@ LESSON_PAGES = (
     "inplace",
     "nograd",
     "gradcheck",
+    "edges",
 )
 PRACTICE_PAGES = ("playground", "puzzles")
 ALL_PAGES = ("home", *LESSON_PAGES, *PRACTICE_PAGES)
