@@ -303,3 +303,12 @@ def test_a_link_sets_x_and_the_kink_and_an_unknown_kink_is_refused():
     (error,) = at.error
     assert error.value.startswith(catalog("en")["errors.link_value_list"].split("{")[0])
     assert at.selectbox(key="edges_kink").value == "relu"
+
+
+def test_an_x_without_a_tie_says_there_is_nothing_to_share():
+    at = open_page("edges")
+    at.text_input(key="edges_x").set_value("1, 2, 3").run()
+    assert not at.exception and not at.error
+    single = catalog("en")["edges.share_single"]
+    assert [text.value for text in at.markdown].count(single) == len(TIES)
+    assert keyed_codes(at, "edges_ties")[1::2] == ["tensor([0., 0., 1.])"] * len(TIES)

@@ -118,7 +118,8 @@ def show_ties(t: Translator, lesson: EdgesLesson) -> None:
             st.code("\n".join(tie.run.code), language="python", wrap_lines=True)
             show_result("`x.grad`", tie.run.grad)
             if tie.share == "even":
-                st.markdown(t("edges.share_even", count=count))
+                shared = t("edges.share_even", count=count)
+                st.markdown(shared if count > 1 else t("edges.share_single"))
             else:
                 entry = symbols("x", len(lesson.x))[tie.index]
                 st.markdown(t("edges.share_one", index=tie.index, entry=entry))
