@@ -157,6 +157,7 @@ class Anomaly:
     code: tuple[str, ...]
     error: str | None  # torch's RuntimeError message
     warning: str | None  # the first line of torch's warning, "Error detected in …"
+    ran: bool = True  # False: the separate Python could not be started or did not finish
 
 
 @dataclass(frozen=True)
@@ -348,20 +349,25 @@ def anomaly_run() -> Anomaly:
 def _anomaly_once() -> Anomaly:
     code = anomaly_lines(ANOMALY_X)
     program = "\n".join(("import torch", "import warnings", *code, ""))
-    said = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=ANOMALY_TIMEOUT,
-        check=True,
-    ).stdout
+    try:
+        said = subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            timeout=ANOMALY_TIMEOUT,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):  # kept: a broken server, not a bad input
+        return Anomaly(ANOMALY_X, code, None, None, ran=False)
     printed = dict(line.split(": ", 1) for line in said.splitlines() if ": " in line)
     return Anomaly(ANOMALY_X, code, printed.get("RuntimeError"), printed.get("UserWarning"))
 
 
 def _anomaly_error() -> None:
     """Raise the RuntimeError torch raised in the anomaly step's own process."""
-    raise RuntimeError(anomaly_run().error)
+    anomaly = anomaly_run()
+    if anomaly.ran:  # otherwise nothing raised, which the finder refuses to learn from
+        raise RuntimeError(anomaly.error)
 
 
 DEMONSTRATIONS = (Demonstration("anomaly_nan", "edges", "anomaly", _anomaly_error),)

@@ -3,6 +3,7 @@ against the derivative's formula, anomaly mode kept out of the server's process,
 conventions at kinks and ties as this torch computes them, then the page through AppTest."""
 
 import math
+import sys
 import threading
 
 import pytest
@@ -16,7 +17,9 @@ from lessons.edges import (
     DEMONSTRATIONS,
     KINKS,
     TIES,
+    Anomaly,
     _anomaly_once,
+    anomaly_lines,
     anomaly_run,
     code_of,
     edges_lesson,
@@ -153,6 +156,18 @@ def test_while_the_anomaly_step_runs_no_other_backward_is_checked():
     running.join()
     assert grads and all(nan_at(grad) == [True, False, True, False] for grad in grads)
     assert anomaly_run().error is not None
+
+
+def test_a_server_that_cannot_start_the_separate_python_says_so(monkeypatch):
+    _anomaly_once.cache_clear()
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    try:
+        assert anomaly_run() == Anomaly(ANOMALY_X, anomaly_lines(ANOMALY_X), None, None, False)
+        at = open_page("edges")
+        assert not at.exception and not at.error
+        assert catalog("en")["edges.anomaly_not_run"] in [box.value for box in at.warning]
+    finally:
+        _anomaly_once.cache_clear()
 
 
 def test_the_finder_knows_the_anomaly_message_and_links_to_its_step():

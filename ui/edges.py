@@ -54,7 +54,8 @@ def _kind(value: float) -> str:
 
 def show_blowups(t: Translator, lesson: EdgesLesson) -> None:
     step(t, "blowups", "blowups")
-    st.latex(r"\qquad ".join(latex for _, latex in BLOWUPS.values()))
+    for _, latex in BLOWUPS.values():  # one per line: side by side they overflow a phone
+        st.latex(latex)
     _grads_table(lesson, lesson.blowups, with_values=True)
     lines = [line for run in lesson.blowups for line in _blowup_lines(t, run)]
     st.markdown("\n".join(f"- {line}" for line in lines))
@@ -78,6 +79,9 @@ def show_wheres(t: Translator, lesson: EdgesLesson) -> None:
 def show_anomaly(t: Translator, anomaly: Anomaly) -> None:
     step(t, "anomaly", "anomaly", x=", ".join(f"{value:g}" for value in anomaly.x))
     st.code("\n".join(anomaly.code), language="python", wrap_lines=True)
+    if not anomaly.ran:
+        st.warning(t("edges.anomaly_not_run"))
+        return
     if anomaly.error is None:
         st.warning(t("common.no_error"))
         return
