@@ -8,6 +8,8 @@ import threading
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.autograd.gradcheck import GradcheckError
 
 from i18n import catalog
@@ -35,6 +37,7 @@ from tests.helpers import (
     plotly_specs,
     program_and_output,
 )
+from tests.test_properties import any_text, result_or_readable_error
 from ui.session import Translator
 from ui.text import message
 
@@ -254,6 +257,17 @@ def test_bad_x_is_an_input_error(text, code):
     with pytest.raises(InputError) as caught:
         edges_lesson(text)
     assert caught.value.code == code
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text, st.sampled_from(sorted(KINKS)))
+def test_edges_lesson_on_anything(text, kink):
+    lesson = result_or_readable_error(edges_lesson, text, kink)
+    if lesson is not None:
+        # Whatever x is, the masked where's y is finite and the double where's x.grad too.
+        assert torch.isfinite(lesson.run("masked").value).all()
+        assert torch.isfinite(lesson.run("double_where").grad).all()
+        assert not lesson.close_up.has_derivative and lesson.close_up.passes_beside
 
 
 # --- the page ---------------------------------------------------------------------------
