@@ -404,16 +404,17 @@ def kink_figure(view: KinkView, labels: KinkLabels) -> go.Figure:
             ),
         ]
     )  # fmt: skip
+    # torch's value first and larger, so that a slope equal to it still shows on top.
     marks = (
-        (labels.left, view.left, "triangle-left", "#00a36c"),
-        (labels.right, view.right, "triangle-right", "#ab63fa"),
-        (labels.torch_value, view.at_kink, "star", "black"),
+        (labels.torch_value, view.at_kink, "star", "black", 20),
+        (labels.left, view.left, "triangle-left", "#00a36c", 11),
+        (labels.right, view.right, "triangle-right", "#ab63fa", 11),
     )
-    for name, value, symbol, colour in marks:
+    for name, value, symbol, colour, size in marks:
         figure.add_trace(
             go.Scatter(
                 x=[view.kink], y=[value], name=name, mode="markers",
-                marker={"symbol": symbol, "size": 14, "color": colour},
+                marker={"symbol": symbol, "size": size, "color": colour},
                 hovertemplate=f"{name}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
             )
         )  # fmt: skip

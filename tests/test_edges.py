@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.autograd.gradcheck import GradcheckError
 
+from charts import KinkLabels, KinkView, kink_figure, kink_table
 from i18n import catalog
 from lessons.edges import (
     ANOMALY_X,
@@ -341,3 +342,27 @@ def test_an_x_without_a_tie_says_there_is_nothing_to_share():
     single = catalog("en")["edges.share_single"]
     assert [text.value for text in at.markdown].count(single) == len(TIES)
     assert keyed_codes(at, "edges_ties")[1::2] == ["tensor([0., 0., 1.])"] * len(TIES)
+
+
+def test_the_kink_chart_draws_the_curve_the_gradient_and_three_marks_at_the_kink(lesson):
+    close_up = lesson.close_up
+    view = KinkView(
+        close_up.grid.numpy(),
+        close_up.values.numpy(),
+        close_up.grads.numpy(),
+        close_up.kink,
+        close_up.left,
+        close_up.right,
+        close_up.at_kink,
+    )
+    labels = KinkLabels("title", "x", "value", "relu", "grad", "left", "right", "torch")
+    figure = kink_figure(view, labels)
+    assert [trace.name for trace in figure.data] == ["relu", "grad", "torch", "left", "right"]
+    assert list(figure.data[1].y) == close_up.grads.tolist()
+    assert [(trace.x[0], trace.y[0]) for trace in figure.data[2:]] == [
+        (0.0, 0.0),
+        (0.0, 0.0),
+        (0.0, 1.0),
+    ]
+    table = kink_table(view, labels)
+    assert table.shape == (41, 2) and table["grad"].tolist() == close_up.grads.tolist()
