@@ -357,3 +357,83 @@ def error_curves_figure(
     figure.update_xaxes(type="log", title_text=titles.columns, exponentformat="power", dtick=1)
     figure.update_yaxes(type="log", title_text=titles.rows, exponentformat="power", dtick=1)
     return figure
+
+
+@dataclass(frozen=True)
+class KinkLabels:
+    """The translated names of the kink chart's title, axes and series."""
+
+    title: str
+    axis_x: str
+    axis_y: str
+    function: str
+    gradient: str
+    left: str
+    right: str
+    torch_value: str
+
+
+@dataclass(frozen=True)
+class KinkView:
+    """A function around its kink: the curve, torch's gradient at every point, and at the
+    kink itself the two one-sided slopes beside the value torch returns."""
+
+    grid: np.ndarray
+    values: np.ndarray
+    grads: np.ndarray
+    kink: float
+    left: float
+    right: float
+    at_kink: float
+
+
+def kink_figure(view: KinkView, labels: KinkLabels) -> go.Figure:
+    """The function as a line, torch's gradient as dots (it jumps at the kink), and at the
+    kink three marks that differ in shape as well as colour."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=view.grid, y=view.values, name=labels.function, mode="lines",
+                line={"color": CURVE_COLOURS[0]},
+                hovertemplate=f"{labels.function}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+            ),
+            go.Scatter(
+                x=view.grid, y=view.grads, name=labels.gradient, mode="markers",
+                marker={"color": CURVE_COLOURS[1], "size": 6, "symbol": "circle"},
+                hovertemplate=f"{labels.gradient}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+            ),
+        ]
+    )  # fmt: skip
+    # torch's value first and larger, so that a slope equal to it still shows on top.
+    marks = (
+        (labels.torch_value, view.at_kink, "star", "black", 20),
+        (labels.left, view.left, "triangle-left", "#00a36c", 11),
+        (labels.right, view.right, "triangle-right", "#ab63fa", 11),
+    )
+    for name, value, symbol, colour, size in marks:
+        figure.add_trace(
+            go.Scatter(
+                x=[view.kink], y=[value], name=name, mode="markers",
+                marker={"symbol": symbol, "size": size, "color": colour},
+                hovertemplate=f"{name}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+            )
+        )  # fmt: skip
+    figure.update_layout(
+        title=labels.title,
+        height=420,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    figure.update_xaxes(title_text=labels.axis_x)
+    figure.update_yaxes(title_text=labels.axis_y)
+    return figure
+
+
+def kink_table(view: KinkView, labels: KinkLabels) -> pd.DataFrame:
+    """The chart's curve and gradient, one row per point."""
+    table = pd.DataFrame(
+        {labels.function: view.values, labels.gradient: view.grads},
+        index=[f"{point:.3g}" for point in view.grid],
+    )
+    table.index.name = labels.axis_x
+    return table

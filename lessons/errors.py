@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lessons import graph_reuse, inplace, nograd, nonscalar, vjp
+from lessons import edges, graph_reuse, inplace, nograd, nonscalar, vjp
 from lessons.demonstrations import Demonstration
 from lessons.parsing import InputError
 from lessons.program import Caught, with_warnings
@@ -25,7 +25,7 @@ from lessons.program import Caught, with_warnings
 MAX_PASTE = 20_000
 ANCHOR_WORDS = 5
 # In teaching order: the lessons whose errors the finder knows.
-DEMONSTRATING_LESSONS = (nonscalar, vjp, graph_reuse, inplace, nograd)
+DEMONSTRATING_LESSONS = (nonscalar, vjp, graph_reuse, inplace, nograd, edges)
 
 # The parts of torch's messages that differ between programs, most specific first, each as
 # a named group of the message reader and, for pasted text, the wildcard that stands for it.

@@ -18,6 +18,7 @@ LESSON_PAGES = (
     "inplace",
     "nograd",
     "gradcheck",
+    "edges",
     "higher",
 )
 PRACTICE_PAGES = ("playground", "puzzles")

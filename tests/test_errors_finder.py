@@ -127,6 +127,12 @@ VARIANTS = [
         "instead.",
         "Can't call numpy() on",
     ),
+    (
+        "anomaly_nan",
+        TRACEBACK_START + "RuntimeError: Function 'DivBackward0' returned nan values in its 1th "
+        "output." + TRACEBACK_END,
+        "returned nan values in its 1th output",
+    ),
 ]
 
 # torch errors that are not autograd's, and text that only looks like an error.

@@ -73,6 +73,9 @@ INDEPENDENT = {
     "gradcheck_central": 3 * 2.0**2 + 0.1**2,
     "gradcheck_error": 0.1**2,
     "gradcheck_precision": "float64",
+    "edges_masked": "nan",  # 0 from where times sqrt's infinite slope at 0
+    "edges_double_where": torch.tensor([0.0, 1 / (2 * 1.0), 1 / (2 * 2.0)]),  # 1/(2√x), 0 at 0
+    "edges_ties": torch.tensor([1 / 3, 0.0, 1 / 3, 1 / 3]),  # three ties share evenly
     "higher_second_derivative": 12 * 2.0**2,  # d²(x⁴)/dx² = 12x²
     "higher_mixed_hvp": torch.tensor([2 * 2.0, 2 * 1.0]),  # row 1 of [[2x₂, 2x₁], [2x₁, 0]]
     "higher_linear_gradient": "raises",  # g = 3 everywhere: made of constants, no grad_fn

@@ -9,6 +9,7 @@ from torch.autograd.functional import jacobian
 
 from i18n import catalog
 from lessons.accumulate import MAX_CALLS, accumulation_lesson
+from lessons.edges import edges_lesson
 from lessons.functions import NONSCALAR_FUNCTIONS, SCALAR_FUNCTIONS, VECTOR_FUNCTIONS
 from lessons.gradcheck import DEFAULT_EXPONENT, STEP_EXPONENTS, gradcheck_lesson
 from lessons.graph_reuse import graph_lesson
@@ -75,6 +76,16 @@ def gradcheck_shows(language):
     }
 
 
+def edges_shows(language):
+    lesson = edges_lesson("0, -2, 2", "clamp", language)
+    masked = lesson.run("masked")
+    ties = [block for tie in lesson.ties for block in ("\n".join(tie.run.code), str(tie.run.grad))]
+    return {
+        "edges_result": ["\n".join(masked.code), str(masked.value), str(masked.grad)],
+        "edges_ties": ties,
+    }
+
+
 # Every parameter of every lesson page, set away from its default.
 LINKS = {
     "scalar": ({"x": "0.5, -2, 3", "fn": "x_sin_x"}, scalar_shows),
@@ -85,6 +96,7 @@ LINKS = {
     "graph": ({"x": "2, -1, 0.5"}, graph_shows),
     "nograd": ({"x": "2, -1, 0.5", "cut": "tolist"}, nograd_shows),
     "gradcheck": ({"x": "0.5, -1", "fn": "two_dot", "h": "1e-3", "bug": "on"}, gradcheck_shows),
+    "edges": ({"x": "0, -2, 2", "kink": "clamp"}, edges_shows),
 }
 
 

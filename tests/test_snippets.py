@@ -77,6 +77,9 @@ CASES = [
             "gradcheck_bug": True,
         },
     ),
+    ("edges", "en", {}),
+    ("edges", "zh", {"edges_x": "-0.5, 2, 2, 0, 1", "edges_kink": "clamp"}),
+    ("edges", "en", {"edges_kink": "abs"}),
 ]
 
 

@@ -27,6 +27,7 @@ LESSONS = (
     LessonPage("inplace", ":material/edit_note:"),
     LessonPage("nograd", ":material/link_off:"),
     LessonPage("gradcheck", ":material/fact_check:"),
+    LessonPage("edges", ":material/warning:"),
     LessonPage("higher", ":material/exposure_plus_2:"),
 )
 # Open-ended pages where the learner brings the function or the answer.

@@ -321,6 +321,27 @@ def gradcheck_precision() -> str:
     return min(errors, key=errors.get)
 
 
+def edges_masked() -> str:
+    x = torch.tensor([0.0, 4.0], requires_grad=True)
+    y = torch.where(x > 0, torch.sqrt(x), 0 * x)
+    y.sum().backward()
+    return str(x.grad[0].item())
+
+
+def edges_double_where() -> Tensor:
+    x = torch.tensor([0.0, 1.0, 4.0], requires_grad=True)
+    safe = torch.where(x > 0, x, torch.ones_like(x))
+    y = torch.where(x > 0, torch.sqrt(safe), 0 * x)
+    y.sum().backward()
+    return x.grad
+
+
+def edges_ties() -> Tensor:
+    x = torch.tensor([5.0, 1.0, 5.0, 5.0], requires_grad=True)
+    x.max().backward()
+    return x.grad
+
+
 def higher_second_derivative() -> float:
     x = torch.tensor(2.0, requires_grad=True)
     y = x**4
@@ -401,6 +422,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         Exercise(gradcheck_central, "number"),
         Exercise(gradcheck_error, "number"),
         Exercise(gradcheck_precision, "choice", ("float32", "float64")),
+    ),
+    "edges": (
+        Exercise(edges_masked, "choice", ("inf", "nan")),
+        Exercise(edges_double_where, "vector"),
+        Exercise(edges_ties, "vector"),
     ),
     "higher": (
         Exercise(higher_second_derivative, "number"),

@@ -48,6 +48,8 @@ LESSONS = (
     PageSpec("inplace", charts=1),  # x.grad after y.data changed, and out of place
     PageSpec("nograd", charts=0),
     PageSpec("gradcheck", charts=1),  # the error against h
+    # relu around its kink; x = 0, 4, -1, 4 through the masked torch.where: nan where x ≤ 0
+    PageSpec("edges", charts=1, shows="tensor([   nan, 0.2500,    nan, 0.2500])"),
 )
 # Lessons whose inputs are rows like the playground's (a name and a value each, some held
 # constant): hostile text in each is tested through AppTest (tests/test_higher.py). /higher
