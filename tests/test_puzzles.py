@@ -676,9 +676,10 @@ def test_the_page_says_a_formula_is_right_except_on_the_kink_and_why(language):
         above="[1.]",
         torch="[0.]",
         given="[1.]",
-        link=f"edges?lang={language}",
     )
     assert convention in texts(at) and not at.exception
+    links = [(link.proto.page, link.proto.label) for link in at.get("page_link")]
+    assert ("edges", messages["nav.edges"]) in links
     # The point's table and the difference chart, as for any wrong answer.
     (spec,) = plotly_specs(at)
     assert decode(spec["data"][0]["z"]).tolist() == [[1.0, 0.0, 0.0, 0.0]]

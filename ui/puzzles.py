@@ -3,7 +3,6 @@ reporting a judgement."""
 
 import secrets
 from functools import partial
-from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -30,8 +29,9 @@ from lessons.practice.puzzles import (
     puzzle_number,
 )
 from ui.exercises import show_attempt
+from ui.navigation import lesson_page
 from ui.practice import answer_key, fragment_key, show_in_fragment, work
-from ui.session import LANGUAGE_KEY, Translator
+from ui.session import Translator
 from ui.widgets import run_lesson, show_matrix
 
 PICK_KEY = "puzzles_pick"
@@ -40,9 +40,8 @@ LINK_PARAM = "p"
 FOLLOWED_KEY = "puzzles_followed_link"
 # This learner's own random points: drawn once per session, never shared.
 SEED_KEY = "puzzles_seed"
-# The lesson on kinks and ties (pages/edges.py), by its url path: a markdown link opens a
-# new page load, which takes the language from ?lang= (ui/session.py).
-EDGES_PATH = "edges"
+# The lesson on kinks and ties, linked from the verdict at a kink.
+EDGES = lesson_page("edges")
 
 
 def pick_puzzle(t: Translator) -> int:
@@ -183,9 +182,9 @@ def show_kink_verdict(t: Translator, puzzle: Puzzle, judgement: Judgement) -> No
         above=format_values(above),
         torch=format_values(on_kink(point.expected, point)),
         given=format_values(on_kink(point.given, point)),
-        link=f"{EDGES_PATH}?{urlencode({LANGUAGE_KEY: t.language})}",
     )
     st.markdown(convention)
+    st.page_link(EDGES.path, label=t(f"nav.{EDGES.name}"), icon=EDGES.icon)
 
 
 def kink_place(t: Translator, puzzle: Puzzle, point: Point) -> str:
