@@ -214,9 +214,9 @@ def input_rows(t: Translator) -> InputRows:
             help=t("playground.value_help", limit=MAX_TENSOR_ENTRIES),
             persist_state="session",
         )
+        st.session_state.setdefault(grad_key(row), True)  # on unless a link or example said
         needs_grad = grad_column.toggle(
             t("playground.grad_label", row=row),
-            value=True,
             key=grad_key(row),
             help=t("playground.grad_help"),
             persist_state="session",
@@ -236,7 +236,7 @@ def show_link_warnings(t: Translator, link: Fields | None) -> None:
     unknown = unknown_constants(link)
     if unknown:
         names = code_list(unknown)
-        st.warning(message(t, "playground.link_const_unknown", names=names, key=CONST_KEY))
+        st.warning(message(t, "playground.link_const_unknown", names=names, parameter=CONST_KEY))
 
 
 def playground_snapshot(
