@@ -194,7 +194,7 @@ def test_the_switches_hold_inputs_constant_and_the_link_says_which(language):
     at.selectbox(key="playground_example").set_value("training").run()
     switches = [at.toggle(key=f"playground_grad_{row}") for row in range(1, 7)]
     assert [switch.value for switch in switches] == [True, False, True, False, True, True]
-    assert switches[0].label == messages["playground.grad_label"]
+    assert switches[1].label == messages["playground.grad_label"].format(row=2)
     assert leaf_names(at) == ["W", "b"]
     W = torch.tensor([[0.5, -1.0], [1.0, 2.0]], requires_grad=True)
     b = torch.tensor([0.0, -1.0], requires_grad=True)
