@@ -204,7 +204,7 @@ class InputRows:
 def input_rows(t: Translator) -> InputRows:
     rows, switches = [], []
     for row in range(1, MAX_INPUTS + 1):
-        name_column, value_column, grad_column = st.columns([2, 5, 2], vertical_alignment="bottom")
+        name_column, value_column, grad_column = st.columns([2, 5, 3], vertical_alignment="bottom")
         name = name_column.text_input(
             t("playground.name_label", row=row), key=name_key(row), persist_state="session"
         )
@@ -219,6 +219,7 @@ def input_rows(t: Translator) -> InputRows:
             t("playground.grad_label", row=row),
             key=grad_key(row),
             help=t("playground.grad_help"),
+            wrap=True,  # the whole label, on two lines if the column is narrow
             persist_state="session",
         )
         rows.append((name, value))
