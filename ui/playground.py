@@ -329,6 +329,8 @@ _SCROLL_SCRIPT = """<script>
   let tries = 0;
   const timer = setInterval(() => {{
     const box = document.querySelector(".st-key-{box}");
+    // A box that scrolls takes the keyboard's focus, so that arrow keys can scroll it too.
+    if (box) box.tabIndex = 0;
     const node = box && [...box.querySelectorAll("g.node")].find(
       (group) => group.querySelector("title")?.textContent === title);
     if (node || ++tries > 100) clearInterval(timer);
