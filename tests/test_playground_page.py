@@ -249,3 +249,19 @@ def test_six_input_rows_are_drawn_and_a_seventh_link_input_is_named():
     extra = catalog("en")["playground.link_extra"].format(limit=6, names="`h`")
     assert [box.value for box in at.warning] == [extra]
     assert leaf_names(at) == sorted(names[:6])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_with_every_input_constant_the_page_says_there_is_nothing_to_differentiate(language):
+    at = open_link({"f": "(x * x).sum()", "x": "1, 2", "const": "x"}, language)
+    assert not at.exception and not at.error
+    messages = catalog(language)
+    infos = [info.value for info in at.info]
+    assert messages["playground.no_graph"].format(name="y") in infos
+    assert messages["playground.jacobian_no_leaves"].format(name="y") in infos
+    assert not at.get("graphviz_chart") and not at.tabs
+    x = torch.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError) as caught:
+        (x * x).sum().backward()
+    assert f"RuntimeError: {caught.value}" in code_blocks(at)
+    assert messages["playground.grads_heading"] not in texts(at)
