@@ -214,7 +214,7 @@ def input_rows(t: Translator) -> InputRows:
             help=t("playground.value_help", limit=MAX_TENSOR_ENTRIES),
             persist_state="session",
         )
-        st.session_state.setdefault(grad_key(row), True)  # on unless a link or example said
+        st.session_state.setdefault(grad_key(row), True)  # on, unless fill() set it off
         needs_grad = grad_column.toggle(
             t("playground.grad_label", row=row),
             key=grad_key(row),
