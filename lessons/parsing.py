@@ -8,8 +8,9 @@ from collections.abc import Collection
 MAX_LENGTH = 32
 # A typed tensor (vector or matrix) holds at most this many entries in all.
 MAX_TENSOR_ENTRIES = 64
-# Names the playground keeps for itself: the module, and its URL parameters f, v and lang.
-RESERVED_NAMES = ("torch", "f", "v", "lang")
+# Names the playground keeps for itself: the module, and its URL parameters f, v, lang and
+# const.
+RESERVED_NAMES = ("torch", "f", "v", "lang", "const")
 # Link parameters Streamlit keeps for itself, in any mix of capitals: a link cannot carry them
 # and the page cannot write them (streamlit.runtime.state.query_params.EMBED_QUERY_PARAMS_KEYS).
 STREAMLIT_PARAMS = ("embed", "embed_options")

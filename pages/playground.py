@@ -4,7 +4,6 @@ from lessons.language.expression import (
     ALLOWED_FUNCTIONAL,
     ALLOWED_METHODS,
     ALLOWED_TORCH_FUNCTIONS,
-    MAX_INPUTS,
 )
 from lessons.links import MAX_INDEX, link_from_choice
 from ui.memo import remembered_lesson
@@ -19,6 +18,7 @@ from ui.playground import (
     playground_snapshot,
     read_link_once,
     show_jacobians,
+    show_link_warnings,
     show_result,
     show_steps,
     show_steps_table,
@@ -51,9 +51,7 @@ def lesson_body() -> None:
         placeholder=t("playground.example_placeholder"),
         on_change=fill_example,
     )
-    if link and len(link.inputs) > MAX_INPUTS:
-        extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
-        st.warning(message(t, "playground.link_extra", limit=MAX_INPUTS, names=extra))
+    show_link_warnings(t, link)
     rows = input_rows(t)
     expression = st.text_area(
         t("playground.expression_label"),
@@ -73,7 +71,7 @@ def lesson_body() -> None:
     st.caption(t("playground.v_intro"))
     choice = vector_picker(t, "playground", MAX_INDEX, link=None)  # its whole link: below
     # The address always holds every field, so that copying it shares this very function.
-    fields = Fields(rows, expression, link_from_choice(choice))
+    fields = Fields(rows.inputs, expression, link_from_choice(choice), rows.constants)
     st.query_params.from_dict(link_from_fields(fields, t.language))
     st.caption(t("playground.share"))
 

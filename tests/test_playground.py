@@ -1,5 +1,8 @@
 """The playground lesson and its links, checked against torch run directly."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -8,7 +11,7 @@ from torch.autograd.functional import jacobian
 
 from bench.work_bound import WORST_SCRIPTS
 from i18n import catalog
-from lessons.language.expression import BACKWARD_WORK, MAX_WORK, OPERATION_WORK
+from lessons.language.expression import BACKWARD_WORK, MAX_INPUTS, MAX_WORK, OPERATION_WORK
 from lessons.language.graph import (
     MAX_DRAWN_BOXES,
     MAX_DRAWN_EDGES,
@@ -23,9 +26,11 @@ from lessons.program import runtime_error
 from lessons.vjp import PRESETS, VectorChoice
 from tests.helpers import open_page
 from tests.test_properties import assert_readable
-from ui.playground import EXAMPLES, Fields, fields_from_link, link_from_fields
+from ui.navigation import lesson_page
+from ui.playground import EXAMPLES, Fields, fields_from_link, link_from_fields, unknown_constants
 from ui.session import Translator
 from ui.text import message as escaped_message
+from ui.text import plain
 
 ONES = VectorChoice()
 CUBIC = (("a", "2, 3"), ("b", "6, 4"))
@@ -360,3 +365,136 @@ def test_a_graph_too_big_to_lay_out_is_described_instead_of_drawn():
     ]
     at.text_area(key="playground_f").set_value("(x * x).sum()").run()
     assert len(at.get("graphviz_chart")) == 1
+
+
+# Issue 15: a training step as people write it.
+TRAINING_ROWS = (("W", "0.5, -1; 1, 2"), ("x", "1, 2"), ("b", "0, -1"), ("t", "1, 0"))
+TRAINING_LINES = "h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()"
+
+
+def test_inputs_held_constant_are_absent_from_graph_grads_and_jacobians():
+    lesson = playground_lesson(TRAINING_ROWS, TRAINING_LINES, ONES, constants=("x", "t"))
+    assert [item.name for item in lesson.inputs] == ["W", "b"]
+    assert lesson.constants == ("x", "t")
+    leaves = [node.names for node in lesson.graph.nodes if node.is_leaf]
+    assert sorted(leaves) == [("W",), ("b",)]
+    # torch's own gradients, with x and t as plain tensors.
+    W = torch.tensor([[0.5, -1.0], [1.0, 2.0]], requires_grad=True)
+    b = torch.tensor([0.0, -1.0], requires_grad=True)
+    x, t = torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0])
+    loss = ((W @ x + b).relu() - t).pow(2).mean()
+    loss.backward()
+    grads = by_name(lesson)
+    assert torch.equal(grads["W"].grad, W.grad) and torch.equal(grads["b"].grad, b.grad)
+    expected = jacobian(lambda W, b: ((W @ x + b).relu() - t).pow(2).mean(), (W, b))
+    torch.testing.assert_close(grads["W"].jacobian, expected[0].reshape(1, 4))
+    torch.testing.assert_close(grads["b"].jacobian, expected[1].reshape(1, 2))
+    # Every input needing a gradient: x and t are leaves again.
+    everything = playground_lesson(TRAINING_ROWS, TRAINING_LINES, ONES)
+    assert [item.name for item in everything.inputs] == ["W", "x", "b", "t"]
+
+
+def test_the_program_builds_constants_without_requires_grad_and_prints_no_grad_for_them():
+    lesson = playground_lesson(TRAINING_ROWS, TRAINING_LINES, ONES, constants=("x", "t"))
+    code = lesson.program.code
+    assert "x = torch.tensor([1.0, 2.0])\n" in code and "t = torch.tensor([1.0, 0.0])\n" in code
+    assert "W = torch.tensor([[0.5, -1.0], [1.0, 2.0]], requires_grad=True)" in code
+    assert "x.grad" not in code and "t.grad" not in code
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert run.stdout.rstrip("\n") == lesson.program.output
+
+
+def test_all_inputs_constant_leave_no_graph_and_no_jacobian():
+    lesson = playground_lesson((("x", "1, 2"),), "(x * x).sum()", ONES, constants=("x",))
+    assert lesson.inputs == () and lesson.steps == () and lesson.graph.nodes == ()
+    assert lesson.backward_error == runtime_error(torch.ones(1).sum().backward)
+    assert not lesson.jacobians_too_costly
+
+
+def test_a_constant_that_is_no_input_is_refused_by_name():
+    with pytest.raises(InputError) as caught:
+        playground_lesson(TRAINING_ROWS, TRAINING_LINES, ONES, constants=("x", "z"))
+    assert caught.value.code == "const_unknown"
+    assert caught.value.params == {"names": "z", "inputs": "W, x, b, t"}
+    assert_readable(caught.value)
+
+
+def test_a_link_carries_the_constants_and_round_trips():
+    params = {"lang": "en", "f": TRAINING_LINES, "W": "1, 2; 3, 4", "x": "1, 2", "v": "ones"}
+    params["const"] = "x"
+    fields = fields_from_link(params)
+    assert fields.constants == ("x",) and [name for name, _ in fields.inputs] == ["W", "x"]
+    assert link_from_fields(fields, "en") == params
+    # Every input needing a gradient: no const parameter at all.
+    assert "const" not in link_from_fields(Fields(fields.inputs, fields.expression), "en")
+    spaced = fields_from_link({"f": "x.sum()", "x": "1", "const": " x , ,x,q "})
+    assert spaced.constants == ("x", "q") and unknown_constants(spaced) == ("q",)
+    # A constant whose row was left out of the link (a reserved name) is left out too.
+    clashing = Fields((("const", "1"), ("x", "2")), "x.sum()", constants=("const", "x"))
+    assert link_from_fields(clashing, "en") == {
+        "lang": "en",
+        "f": "x.sum()",
+        "x": "2",
+        "v": "ones",
+        "const": "x",
+    }
+
+
+def test_const_is_reserved_for_the_link():
+    with pytest.raises(InputError) as caught:
+        playground_lesson((("const", "1, 2"),), "const.sum()", ONES)
+    assert (
+        caught.value.code == "tensor_name_reserved" and "const" in caught.value.params["reserved"]
+    )
+
+
+def test_the_training_example_holds_the_data_and_the_target_constant():
+    fields = dict(EXAMPLES)["training"]
+    assert fields.constants == ("x", "t")
+    lesson = playground_lesson(fields.inputs, fields.expression, ONES, constants=fields.constants)
+    assert [item.name for item in lesson.inputs] == ["W", "b"]
+
+
+def test_six_inputs_are_taken_and_a_seventh_is_refused():
+    names = ("W", "x", "b", "t", "c", "d")
+    rows = tuple((name, "1, 2") for name in names[1:])
+    six = (("W", "1, 0; 0, 1"), *rows)
+    lines = "h = W @ x + b\nloss = ((h - t) * c + d).sum()"
+    assert MAX_INPUTS == 6
+    lesson = playground_lesson(six, lines, ONES, constants=("x", "t"))
+    assert [item.name for item in lesson.inputs] == ["W", "b", "c", "d"]
+    assert by_name(lesson)["d"].grad.tolist() == [1.0, 1.0]
+    with pytest.raises(InputError) as caught:
+        playground_lesson((*six, ("e", "1, 2")), lines, ONES)
+    assert caught.value.params == {"count": 7, "limit": 6}
+
+
+INPLACE_LINES = [
+    ("y = x * 2\ny += 1", "expr_inplace", {"piece": "y += 1"}),
+    ("y = x * 2\ny[0] = 5", "expr_inplace", {"piece": "y[0] = 5"}),
+    ("x.add_(1)", "expr_inplace_method", {"name": "add_"}),
+    ("y = x.relu_()", "expr_inplace_method", {"name": "relu_"}),
+    ("torch.relu_(x)", "expr_inplace_method", {"name": "relu_"}),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(("lines", "code", "params"), INPLACE_LINES)
+def test_an_in_place_line_says_so_and_links_to_the_lesson_on_it(lines, code, params, language):
+    with pytest.raises(InputError) as caught:
+        playground_lesson((("x", "1, -2"),), lines, ONES, language)
+    assert (caught.value.code, caught.value.params) == (code, params)
+    shown = escaped_message(Translator(language), f"errors.{code}", **caught.value.params)
+    # The lesson's address as Streamlit serves it, keeping the learner's language.
+    assert f"]({lesson_page('inplace').name}?lang={language})" in shown
+    quoted = params.get("piece") or params["name"]
+    assert (f"`{quoted}`" if code == "expr_inplace_method" else plain(quoted)) in shown
+    assert_readable(caught.value)
+
+
+def test_a_python_name_ending_in_an_underscore_is_not_called_in_place():
+    with pytest.raises(InputError) as caught:
+        playground_lesson((("x", "1, -2"),), "x.__class__()", ONES)
+    assert caught.value.code == "expr_method"

@@ -179,3 +179,92 @@ def test_the_starter_menu_fills_every_field():
         "x": "1, 2, 3",
         "v": "ones",
     }
+
+
+def leaf_names(at: AppTest) -> list[str]:
+    """The names on the graph's AccumulateGrad nodes, as the DOT labels them."""
+    return sorted(
+        line.split('label="')[1].split("\\n")[0]
+        for line in graph(at).splitlines()
+        if "AccumulateGrad" in line
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_switches_hold_inputs_constant_and_the_link_says_which(language):
+    at = open_link(CUBIC_LINK, language)
+    messages = catalog(language)
+    at.selectbox(key="playground_example").set_value("training").run()
+    switches = [at.toggle(key=f"playground_grad_{row}") for row in range(1, 7)]
+    assert [switch.value for switch in switches] == [True, False, True, False, True, True]
+    assert switches[1].label == messages["playground.grad_label"].format(row=2)
+    assert leaf_names(at) == ["W", "b"]
+    W = torch.tensor([[0.5, -1.0], [1.0, 2.0]], requires_grad=True)
+    b = torch.tensor([0.0, -1.0], requires_grad=True)
+    loss = ((W @ torch.tensor([1.0, 2.0]) + b).relu() - torch.tensor([1.0, 0.0])).pow(2).mean()
+    loss.backward()
+    assert f"W.grad = {W.grad}\nb.grad = {b.grad}" in code_blocks(at)
+    note = messages["playground.constants_note"].format(names="`x`, `t`")
+    assert note in [info.value for info in at.info]
+    assert [tab.label for tab in at.tabs] == ["W", "b"]
+    assert url(at)["const"] == "x,t"
+
+    at.toggle(key="playground_grad_2").set_value(True).run()
+    assert leaf_names(at) == ["W", "b", "x"]
+    assert any(
+        block.startswith("W.grad = ") and "\nx.grad = " in block for block in code_blocks(at)
+    )
+    assert url(at)["const"] == "t"
+    at.toggle(key="playground_grad_4").set_value(True).run()
+    assert "const" not in url(at) and not at.error
+
+
+def test_a_link_holds_its_inputs_constant_and_names_the_ones_it_does_not_have():
+    link = {**TRAINING_LINK, "const": "x,t,q"}
+    at = open_link(link)
+    assert not at.exception and not at.error
+    assert leaf_names(at) == ["W", "b"]
+    warning = catalog("en")["playground.link_const_unknown"].format(names="`q`", parameter="const")
+    assert [box.value for box in at.warning] == [warning]
+    assert url(at)["const"] == "x,t"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_an_in_place_line_on_the_page_links_to_the_lesson_and_keeps_the_fields(language):
+    at = open_link({"f": "y = x * 2\ny += 1", "x": "1, 2"}, language)
+    assert not at.exception
+    shown = catalog(language)["errors.expr_inplace"].format(piece=plain("y += 1"))
+    assert [error.value for error in at.error] == [shown]
+    assert f"(inplace?lang={language})" in shown
+    at.text_area(key="playground_f").set_value("x.relu_()").run()
+    shown = catalog(language)["errors.expr_inplace_method"].format(name="relu_")
+    assert [error.value for error in at.error] == [shown]
+    assert at.text_input(key="playground_value_1").value == "1, 2"
+
+
+def test_six_input_rows_are_drawn_and_a_seventh_link_input_is_named():
+    names = ("a", "b", "c", "d", "e", "g", "h")
+    link = {"f": "a + b + c + d + e + g", **dict.fromkeys(names, "1, 2")}
+    at = open_link(link)
+    assert [at.text_input(key=f"playground_name_{row}").value for row in range(1, 7)] == list(
+        names[:6]
+    )
+    extra = catalog("en")["playground.link_extra"].format(limit=6, names="`h`")
+    assert [box.value for box in at.warning] == [extra]
+    assert leaf_names(at) == sorted(names[:6])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_with_every_input_constant_the_page_says_there_is_nothing_to_differentiate(language):
+    at = open_link({"f": "(x * x).sum()", "x": "1, 2", "const": "x"}, language)
+    assert not at.exception and not at.error
+    messages = catalog(language)
+    infos = [info.value for info in at.info]
+    assert messages["playground.no_graph"].format(name="y") in infos
+    assert messages["playground.jacobian_no_leaves"].format(name="y") in infos
+    assert not at.get("graphviz_chart") and not at.tabs
+    x = torch.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError) as caught:
+        (x * x).sum().backward()
+    assert f"RuntimeError: {caught.value}" in code_blocks(at)
+    assert messages["playground.grads_heading"] not in texts(at)

@@ -128,3 +128,19 @@ def test_the_tensor_scan_finds_a_tensor_behind_a_dataclass_and_a_tuple():
     from lessons.language.graph import Step
 
     assert len(reachable_tensors([{"k": (Step(0, (torch.ones(1),), ()),)}])) == 1
+
+
+def scrolled_to(at) -> str:
+    """The graph node the page's scroll script brings into view."""
+    (script,) = [html.proto.body for html in at.get("html") if "g.node" in html.proto.body]
+    return script.split('const title = "')[1].split('"')[0]
+
+
+def test_each_step_scrolls_the_graph_to_the_node_it_highlights():
+    at = open_link(SIN_LINK)
+    for number in range(1, 5):
+        if number > 1:
+            step_button(at, "next").click().run()
+        (current,) = [line for line in graph(at).splitlines() if CURRENT in line]
+        assert current.split()[0] == scrolled_to(at)
+    assert scrolled_to(at) != "n0"  # the last step is a leaf, not y's node

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from i18n import catalog
+from lessons.language.expression import MAX_INPUTS
 from lessons.practice.exercises import EXERCISES
 from lessons.practice.puzzles import PUZZLES
 from tests.helpers import open_page
@@ -115,12 +116,24 @@ def test_message_escapes_each_value_for_its_place_in_the_template():
 @pytest.mark.parametrize(
     ("name", "language"), [(INJECTION, "zh")] + [(name, "en") for name in (INJECTION, *SHORT)]
 )
-def test_a_link_with_a_fifth_input_named_by_an_attacker_shows_the_name_as_text(name, language):
-    at = open_link({"f": "a.sum()", "a": "1", "b": "2", "c": "3", "d": "4", name: "5"}, language)
+def test_a_link_with_a_seventh_input_named_by_an_attacker_shows_the_name_as_text(name, language):
+    inputs = dict(zip("abcdeg", "123456", strict=True))
+    at = open_link({"f": "a.sum()", **inputs, name: "7"}, language)
     assert not at.exception
     (warning,) = at.warning
-    reference = catalog(language)["playground.link_extra"].format(limit=4, names="`z`")
+    reference = catalog(language)["playground.link_extra"].format(limit=MAX_INPUTS, names="`z`")
     assert_echoed_as_text(warning.value, reference, name)
+
+
+@pytest.mark.parametrize("name", [INJECTION, *SHORT])
+def test_a_link_holding_an_attackers_name_constant_shows_the_name_as_text(name):
+    at = open_link({"f": "a.sum()", "a": "1", "const": name})
+    assert not at.exception
+    (warning,) = at.warning
+    reference = catalog("en")["playground.link_const_unknown"].format(
+        names="`z`", parameter="const"
+    )
+    assert_echoed_as_text(warning.value, reference, name.strip())
 
 
 @pytest.mark.parametrize("name", SHORT)

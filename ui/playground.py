@@ -1,10 +1,11 @@
 """The playground's fields: starter examples, shareable links, and the steps of backward().
 
 A link carries every field: `f` the expression, one parameter per input named by the
-input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers) and `lang`.
+input (`x=1,2,3`, `W=1,2;3,4`), `v` (`ones`, `e2`, `random7` or numbers), `const` (the
+inputs held constant, `const=x,t`; left out when every input needs a gradient) and `lang`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,8 +44,11 @@ from ui.widgets import show_matrix, show_torch_error
 PAGE = "playground"
 EXPRESSION_KEY = "f"
 V_KEY = "v"
+CONST_KEY = "const"
 EXAMPLE_KEY = "playground_example"
 STEP_KEY = "playground_step"
+PICKER_KEY = "playground_step_picker"
+PANEL_KEY = "playground_step_panel"
 # Set once a link has filled the fields, so that later runs keep what the learner types.
 LINK_READ = "playground_link_read"
 
@@ -54,6 +58,7 @@ class Fields:
     inputs: tuple[tuple[str, str], ...]  # (name, value text), in order
     expression: str
     v: str = "ones"  # as in a link
+    constants: tuple[str, ...] = ()  # the inputs held constant: no requires_grad
 
 
 EXAMPLES = (
@@ -73,6 +78,7 @@ EXAMPLES = (
         Fields(
             (("W", "0.5, -1; 1, 2"), ("x", "1, 2"), ("b", "0, -1"), ("t", "1, 0")),
             "h = W @ x + b\nloss = (h.relu() - t).pow(2).mean()",
+            constants=("x", "t"),  # the data and the target
         ),
     ),
 )
@@ -87,6 +93,10 @@ def value_key(row: int) -> str:
     return f"{PAGE}_value_{row}"
 
 
+def grad_key(row: int) -> str:
+    return f"{PAGE}_grad_{row}"
+
+
 def expression_key() -> str:
     return f"{PAGE}_{EXPRESSION_KEY}"
 
@@ -99,22 +109,42 @@ def session_fields() -> Fields:
     state = st.session_state
     rows = range(1, MAX_INPUTS + 1)
     inputs = tuple((state[name_key(row)], state[value_key(row)]) for row in rows)
-    return Fields(inputs, st.session_state[expression_key()])
+    switches = tuple(state.get(grad_key(row), True) for row in rows)
+    return Fields(inputs, state[expression_key()], constants=held_constant(inputs, switches))
+
+
+def held_constant(inputs: Sequence[tuple[str, str]], switches: Sequence[bool]) -> tuple[str, ...]:
+    """The names of the rows whose "needs a gradient" switch is off (rows without a name
+    hold nothing)."""
+    return tuple(
+        name.strip()
+        for (name, _), needs_grad in zip(inputs, switches, strict=True)
+        if not needs_grad and name.strip()
+    )
 
 
 def fields_from_link(params: Mapping[str, str]) -> Fields | None:
     """The fields a link carries, or None for a URL that is not a playground link.
 
-    Every parameter other than f, v and lang is an input, in the link's order; names and
-    values are checked later exactly like typed ones."""
+    Every parameter other than f, v, const and lang is an input, in the link's order; names
+    and values are checked later exactly like typed ones."""
     if EXPRESSION_KEY not in params:
         return None
     inputs = tuple(
         (name, value)
         for name, value in params.items()
-        if name not in (EXPRESSION_KEY, V_KEY, LANGUAGE_KEY)
+        if name not in (EXPRESSION_KEY, V_KEY, CONST_KEY, LANGUAGE_KEY)
     )
-    return Fields(inputs, params[EXPRESSION_KEY], params.get(V_KEY, "ones"))
+    constants = tuple(
+        dict.fromkeys(name.strip() for name in params.get(CONST_KEY, "").split(",") if name.strip())
+    )
+    return Fields(inputs, params[EXPRESSION_KEY], params.get(V_KEY, "ones"), constants)
+
+
+def unknown_constants(fields: Fields) -> tuple[str, ...]:
+    """The names a link holds constant that are none of its inputs."""
+    names = {name.strip() for name, _ in fields.inputs}
+    return tuple(name for name in fields.constants if name not in names)
 
 
 def link_from_fields(fields: Fields, language: str) -> dict[str, str]:
@@ -129,7 +159,9 @@ def link_from_fields(fields: Fields, language: str) -> dict[str, str]:
             continue
         taken.append(name)
         link[name] = value
-    return link | {V_KEY: fields.v}
+    link[V_KEY] = fields.v
+    held = [name for name in fields.constants if name in taken]
+    return link | ({CONST_KEY: ",".join(held)} if held else {})
 
 
 def fill(fields: Fields) -> None:
@@ -139,6 +171,7 @@ def fill(fields: Fields) -> None:
     for row, (name, value) in enumerate(rows, start=1):
         st.session_state[name_key(row)] = name
         st.session_state[value_key(row)] = value
+        st.session_state[grad_key(row)] = name.strip() not in fields.constants
     st.session_state[expression_key()] = fields.expression
     fill_choice(PAGE, choice_from_link(fields.v))
 
@@ -162,10 +195,16 @@ def fill_example() -> None:
     st.session_state[EXAMPLE_KEY] = None
 
 
-def input_rows(t: Translator) -> tuple[tuple[str, str], ...]:
-    rows = []
+@dataclass(frozen=True)
+class InputRows:
+    inputs: tuple[tuple[str, str], ...]  # (name, value text) of every row, empty ones too
+    constants: tuple[str, ...]  # the named rows whose "needs a gradient" switch is off
+
+
+def input_rows(t: Translator) -> InputRows:
+    rows, switches = [], []
     for row in range(1, MAX_INPUTS + 1):
-        name_column, value_column = st.columns([1, 3])
+        name_column, value_column, grad_column = st.columns([2, 5, 3], vertical_alignment="bottom")
         name = name_column.text_input(
             t("playground.name_label", row=row), key=name_key(row), persist_state="session"
         )
@@ -175,14 +214,37 @@ def input_rows(t: Translator) -> tuple[tuple[str, str], ...]:
             help=t("playground.value_help", limit=MAX_TENSOR_ENTRIES),
             persist_state="session",
         )
+        st.session_state.setdefault(grad_key(row), True)  # on, unless fill() set it off
+        needs_grad = grad_column.toggle(
+            t("playground.grad_label", row=row),
+            key=grad_key(row),
+            help=t("playground.grad_help"),
+            wrap=True,  # the whole label, on two lines if the column is narrow
+            persist_state="session",
+        )
         rows.append((name, value))
-    return tuple(rows)
+        switches.append(needs_grad)
+    return InputRows(tuple(rows), held_constant(rows, switches))
+
+
+def show_link_warnings(t: Translator, link: Fields | None) -> None:
+    """What a link asked for that the fields could not take."""
+    if link is None:
+        return
+    if len(link.inputs) > MAX_INPUTS:
+        extra = code_list(name for name, _ in link.inputs[MAX_INPUTS:])
+        st.warning(message(t, "playground.link_extra", limit=MAX_INPUTS, names=extra))
+    unknown = unknown_constants(link)
+    if unknown:
+        names = code_list(unknown)
+        st.warning(message(t, "playground.link_const_unknown", names=names, parameter=CONST_KEY))
 
 
 def playground_snapshot(
-    inputs: tuple[tuple[str, str], ...], expression: str, choice: VectorChoice, language: str
+    rows: InputRows, expression: str, choice: VectorChoice, language: str
 ) -> PlaygroundSnapshot:
-    return snapshot(playground_lesson(inputs, expression, choice, language))
+    lesson = playground_lesson(rows.inputs, expression, choice, language, rows.constants)
+    return snapshot(lesson)
 
 
 def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
@@ -196,11 +258,12 @@ def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
 @st.fragment
 def _steps_fragment(t: Translator, lesson: PlaygroundSnapshot) -> None:
     number = step_picker(t, lesson)
-    # Side by side, so the highlighted node and its numbers are seen together.
+    # Side by side, so the highlighted node and its numbers are seen together; on a phone
+    # the panel comes right below the graph's box, which is at most 40 % of the screen tall.
     graph_column, step_column = st.columns([3, 2])
     with graph_column:
         show_graph(t, lesson, number)
-    with step_column:
+    with step_column.container(key=PANEL_KEY):
         show_step(t, lesson, number)
 
 
@@ -211,36 +274,80 @@ def step_picker(t: Translator, lesson: PlaygroundSnapshot) -> int:
     number = st.session_state.get(STEP_KEY, 1)
     if not 1 <= number <= count:
         number = st.session_state[STEP_KEY] = count
-    previous_column, slider_column, next_column = st.columns([1, 5, 1], vertical_alignment="bottom")
-    previous_column.button(
+    # One row at every width, the slider taking what the buttons leave: on a phone the
+    # buttons stay beside it, large enough for a finger.
+    row = st.container(horizontal=True, vertical_alignment="bottom", wrap=False, key=PICKER_KEY)
+    row.button(
         t("playground.step_previous"),
         key=f"{STEP_KEY}_previous",
         icon=":material/chevron_left:",
         disabled=number <= 1,
         on_click=_move_step,
         args=(-1,),
+    )
+    number = row.select_slider(
+        t("playground.step_label"),
+        options=range(1, count + 1),
+        key=STEP_KEY,
+        format_func=lambda number: f"{number} · {_kind(lesson, lesson.steps[number - 1])}",
+        persist_state="session",
         width="stretch",
     )
-    next_column.button(
+    row.button(
         t("playground.step_next"),
         key=f"{STEP_KEY}_next",
         icon=":material/chevron_right:",
         disabled=number >= count,
         on_click=_move_step,
         args=(1,),
-        width="stretch",
     )
-    return slider_column.select_slider(
-        t("playground.step_label"),
-        options=range(1, count + 1),
-        key=STEP_KEY,
-        format_func=lambda number: f"{number} · {_kind(lesson, lesson.steps[number - 1])}",
-        persist_state="session",
-    )
+    return number
 
 
 def _move_step(offset: int) -> None:
     st.session_state[STEP_KEY] += offset
+
+
+# The box the graph scrolls in: its height follows the screen's, so that on a phone the
+# step panel below it starts within the same screen.
+GRAPH_KEY = "playground_graph"
+SCROLL_KEY = "playground_graph_scroll"
+# Streamlit caps the graph's svg at its column's width (max-width: 100%), shrinking a large
+# graph's text to a few pixels: here the svg keeps its own size, and the box scrolls.
+_GRAPH_STYLES = f"""<style>
+.st-key-{GRAPH_KEY} {{ max-height: min(36rem, 60vh); overflow: auto; }}
+@media (max-width: 640px) {{ .st-key-{GRAPH_KEY} {{ max-height: 40vh; }} }}
+.st-key-{GRAPH_KEY} [data-testid="stGraphVizChart"] svg {{ max-width: none; }}
+.st-key-{SCROLL_KEY} {{ display: none; }}
+</style>"""
+# Centres node `n{index}` in the graph's box once d3-graphviz has drawn it (it draws after
+# the script runs), scrolling only that box, never the page. The script's text changes with
+# the step, which is what makes Streamlit run it again.
+_SCROLL_SCRIPT = """<script>
+(() => {{
+  const title = "n{index}";
+  let tries = 0;
+  const timer = setInterval(() => {{
+    const box = document.querySelector(".st-key-{box}");
+    // A box that scrolls takes the keyboard's focus, so that arrow keys can scroll it too.
+    if (box) box.tabIndex = 0;
+    const node = box && [...box.querySelectorAll("g.node")].find(
+      (group) => group.querySelector("title")?.textContent === title);
+    if (node || ++tries > 100) clearInterval(timer);
+    if (!node) return;
+    const outer = box.getBoundingClientRect(), inner = node.getBoundingClientRect();
+    box.scrollTop += inner.top - outer.top - (outer.height - inner.height) / 2;
+    box.scrollLeft += inner.left - outer.left - (outer.width - inner.width) / 2;
+  }}, 50);
+}})();
+</script>"""
+
+
+def _scroll_to_node(index: int) -> None:
+    """Bring the graph's node `index` into view. The script holds only that number."""
+    with st.container(key=SCROLL_KEY):
+        script = _SCROLL_SCRIPT.format(index=int(index), box=GRAPH_KEY)
+        st.html(script, unsafe_allow_javascript=True)
 
 
 def graph_dot(lesson: PlaygroundSnapshot, number: int) -> str:
@@ -249,10 +356,17 @@ def graph_dot(lesson: PlaygroundSnapshot, number: int) -> str:
 
 
 def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
-    """The graph, or why it is not drawn: a large one would freeze the learner's tab."""
+    """The graph, or why it is not drawn: a large one would freeze the learner's tab.
+
+    Drawn at its natural size, so that its text reads the same whatever the node count: a
+    graph larger than its box scrolls inside it, and each step scrolls its node into view."""
     size = graph_size(lesson.graph)
     if size.drawable:
-        st.graphviz_chart(graph_dot(lesson, number), width="stretch")
+        st.html(_GRAPH_STYLES)
+        with st.container(key=GRAPH_KEY):
+            # "content": the width Graphviz gave the graph, not the column's.
+            st.graphviz_chart(graph_dot(lesson, number), width="content")
+        _scroll_to_node(lesson.steps[number - 1].node)
         return
     limits = {"max_nodes": MAX_DRAWN_NODES, "max_edges": MAX_DRAWN_EDGES}
     limits |= {"max_in_degree": MAX_DRAWN_IN_DEGREE, "max_boxes": MAX_DRAWN_BOXES}
@@ -433,14 +547,21 @@ def show_result(t: Translator, lesson: PlaygroundSnapshot) -> None:
         st.code(lesson.v, language="text", wrap_lines=True)
     elif lesson.backward_error is None:
         st.markdown(message(t, "playground.single", name=name))
-    st.markdown(t("playground.grads_heading"))
-    grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
-    st.code(grads, language="text", wrap_lines=True)
+    if lesson.inputs:
+        st.markdown(t("playground.grads_heading"))
+        grads = "\n".join(f"{item.name}.grad = {item.grad}" for item in lesson.inputs)
+        st.code(grads, language="text", wrap_lines=True)
+    if lesson.constants:
+        note = message(t, "playground.constants_note", names=code_list(lesson.constants))
+        st.info(note, icon=":material/lock:")
 
 
 def show_jacobians(t: Translator, lesson: PlaygroundSnapshot) -> None:
     """One tab per input: its Jacobian, and the rows weighted by v above their sums."""
     name = lesson.result_name
+    if not lesson.inputs:
+        st.info(message(t, "playground.jacobian_no_leaves", name=name), icon=":material/info:")
+        return
     if lesson.y_size > MAX_JACOBIAN_ROWS:
         count, limit = lesson.y_size, MAX_JACOBIAN_ROWS
         st.info(message(t, "playground.jacobian_too_tall", name=name, count=count, limit=limit))

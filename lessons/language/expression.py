@@ -28,7 +28,8 @@ from torch import Tensor
 
 from lessons.parsing import InputError, check_input_name
 
-MAX_INPUTS = 4
+# A layer's weights, bias, data and target, and one more.
+MAX_INPUTS = 6
 MAX_SOURCE_CHARS = 1000
 MAX_STATEMENTS = 12
 # Syntax-tree nodes in the whole text, and how deep one statement nests (each bracket,
@@ -314,6 +315,12 @@ def _statement(node: ast.stmt, is_last: bool) -> Statement:
         if not is_last:
             raise InputError("expr_bare_line", {"piece": _piece(node)})
         return Statement(None, node.value)
+    # `y += 1` and `y[0] = 5` change a tensor that already exists.
+    if isinstance(node, ast.AugAssign) or (
+        isinstance(node, ast.Assign)
+        and any(isinstance(target, ast.Subscript) for target in node.targets)
+    ):
+        raise InputError("expr_inplace", {"piece": _piece(node)})
     if not isinstance(node, ast.Assign):
         raise InputError("expr_statement", {"piece": _piece(node)})
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
@@ -407,6 +414,8 @@ def _torch_function(node: ast.expr) -> Callable[..., object]:
         return _TORCH_FUNCTIONS[path[1]]
     if len(path) == 4 and path[1:3] == ("nn", "functional") and path[3] in _FUNCTIONAL:
         return _FUNCTIONAL[path[3]]
+    if path and _is_inplace_name(path[-1]):
+        raise InputError("expr_inplace_method", {"name": _shorten(path[-1], PIECE_CHARS)})
     raise InputError(
         "expr_function",
         {
@@ -415,6 +424,12 @@ def _torch_function(node: ast.expr) -> Callable[..., object]:
             "functional": ", ".join(ALLOWED_FUNCTIONAL),
         },
     )
+
+
+def _is_inplace_name(name: str) -> bool:
+    """torch's mark of an operation that changes its tensor in place: `add_`, `relu_`
+    (a name such as `__class__` is Python's, not torch's)."""
+    return name.endswith("_") and not name.startswith("_")
 
 
 def _is_method_call(node: ast.Call) -> bool:
@@ -513,6 +528,9 @@ class _Checker:
 
     def _call(self, node: ast.Call) -> None:
         if _is_method_call(node):
+            if _is_inplace_name(node.func.attr):
+                name = _shorten(node.func.attr, PIECE_CHARS)
+                raise InputError("expr_inplace_method", {"name": name})
             if node.func.attr not in _METHODS:
                 raise InputError(
                     "expr_method",

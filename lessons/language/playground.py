@@ -4,7 +4,7 @@ Everything shown is computed here by torch from what was typed: y, the error a v
 raises, v, the Jacobians, the graph torch recorded and the order its engine ran it in.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -48,7 +48,8 @@ class InputResult:
 
 @dataclass(frozen=True)
 class PlaygroundLesson:
-    inputs: tuple[InputResult, ...]
+    inputs: tuple[InputResult, ...]  # the inputs that need a gradient: the graph's leaves
+    constants: tuple[str, ...]  # the inputs held constant, in the rows' order
     code: str  # the learner's lines, regenerated from the validated tree
     result_name: str  # what the program calls y
     y: Tensor
@@ -64,7 +65,7 @@ class PlaygroundLesson:
     @property
     def jacobians_too_costly(self) -> bool:
         built = any(item.jacobian is not None for item in self.inputs)
-        return not built and self.y.numel() <= MAX_JACOBIAN_ROWS
+        return bool(self.inputs) and not built and self.y.numel() <= MAX_JACOBIAN_ROWS
 
 
 def playground_lesson(
@@ -72,12 +73,22 @@ def playground_lesson(
     expression: str,
     choice: VectorChoice,
     language: str = "en",
+    constants: Collection[str] = (),
 ) -> PlaygroundLesson:
-    """Rows with neither a name nor a value are left out; every other row must be valid."""
+    """Rows with neither a name nor a value are left out; every other row must be valid.
+
+    The inputs named in `constants` are data held constant (a batch, a target): plain
+    tensors without requires_grad, so torch records nothing for them, they get no .grad and
+    no Jacobian, and only the other inputs are leaves of the graph."""
     values = parse_inputs(inputs)
+    check_constants(constants, values)
     script = parse_script(expression, list(values))
-    leaves = {name: torch.tensor(value, requires_grad=True) for name, value in values.items()}
-    evaluation = evaluate(script, leaves)
+    tensors = {
+        name: torch.tensor(value, requires_grad=name not in constants)
+        for name, value in values.items()
+    }
+    leaves = {name: tensor for name, tensor in tensors.items() if tensor.requires_grad}
+    evaluation = evaluate(script, tensors)
     y = evaluation.y
     if y.numel() == 0:
         raise InputError("y_empty", {"shape": tuple(y.shape)})
@@ -90,7 +101,7 @@ def playground_lesson(
     v, v_code = vector(choice, y, result_name) if needs_v else (None, ())
     steps = record_backward(y, v, {**leaves, **named}) if y.requires_grad else ()
 
-    writer = _program(language, values, script, result_name, y)
+    writer = _program(language, values, constants, script, result_name, y)
     _write_backward(writer, result_name, y, backward_error, v_code)
     for name, leaf in leaves.items():
         writer.show(f"{name}.grad =", f"{name}.grad", leaf.grad)
@@ -99,8 +110,8 @@ def playground_lesson(
     work = evaluation.work * (1 + BACKWARD_WORK)
     # The batched Jacobian runs the lines once more and backward() once per row of y.
     jacobian_work = evaluation.work * (1 + BACKWARD_WORK * y.numel())
-    if y.numel() <= MAX_JACOBIAN_ROWS and work + jacobian_work <= MAX_WORK:
-        jacobians = _jacobians(script, leaves)
+    if leaves and y.numel() <= MAX_JACOBIAN_ROWS and work + jacobian_work <= MAX_WORK:
+        jacobians = _jacobians(script, tensors, leaves)
         work += jacobian_work
     else:
         jacobians = (None,) * len(leaves)
@@ -110,6 +121,7 @@ def playground_lesson(
     )
     return PlaygroundLesson(
         inputs=results,
+        constants=tuple(name for name in values if name not in leaves),
         code=_lines(script, result_name),
         result_name=result_name,
         y=y.detach(),
@@ -130,6 +142,15 @@ def entry_labels(name: str, shape: Sequence[int]) -> tuple[str, ...]:
     if len(shape) == 0:
         return (name,)
     return tuple(f"{name}[{','.join(map(str, index))}]" for index in product(*map(range, shape)))
+
+
+def check_constants(constants: Collection[str], values: Mapping[str, TensorValues]) -> None:
+    """Only inputs can be held constant."""
+    unknown = [name for name in constants if name not in values]
+    if unknown:
+        raise InputError(
+            "const_unknown", {"names": ", ".join(unknown), "inputs": ", ".join(values)}
+        )
 
 
 def parse_inputs(inputs: Sequence[tuple[str, str]]) -> dict[str, TensorValues]:
@@ -159,11 +180,22 @@ def _lines(script: Script, result_name: str) -> str:
 
 
 def _program(
-    language: str, values: Mapping[str, TensorValues], script: Script, result_name: str, y: Tensor
+    language: str,
+    values: Mapping[str, TensorValues],
+    constants: Collection[str],
+    script: Script,
+    result_name: str,
+    y: Tensor,
 ) -> ProgramWriter:
     writer = ProgramWriter(language)
-    writer.comment("playground_inputs")
-    writer.code(*(f"{name} = {_leaf_literal(value)}" for name, value in values.items()))
+    needing = {name: value for name, value in values.items() if name not in constants}
+    if needing:
+        writer.comment("playground_inputs")
+        writer.code(*(f"{name} = {_leaf_literal(value)}" for name, value in needing.items()))
+    held = {name: value for name, value in values.items() if name in constants}
+    if held:
+        writer.comment("playground_constants")
+        writer.code(*(f"{name} = {_constant_literal(value)}" for name, value in held.items()))
     writer.comment("playground_lines")
     writer.code(_lines(script, result_name))
     writer.show(f"{result_name} =", result_name, y)
@@ -172,9 +204,16 @@ def _program(
 
 def _leaf_literal(value: TensorValues) -> str:
     """A matrix as [[1.0, 2.0], [3.0, 4.0]], the way torch.tensor's own docs write it."""
-    if isinstance(value[0], tuple):
-        return leaf_literal([list(row) for row in value])
-    return leaf_literal(value)
+    return leaf_literal(_nested(value))
+
+
+def _constant_literal(value: TensorValues) -> str:
+    """Data held constant: a plain tensor, as torch.tensor makes it by default."""
+    return f"torch.tensor({_nested(value)!r})"
+
+
+def _nested(value: TensorValues) -> list:
+    return [list(row) for row in value] if isinstance(value[0], tuple) else list(value)
 
 
 def _write_backward(
@@ -198,12 +237,15 @@ def _write_backward(
     writer.code(f"{result_name}.backward(v)")
 
 
-def _jacobians(script: Script, leaves: Mapping[str, Tensor]) -> tuple[Tensor, ...]:
-    """Each input's Jacobian, m x n: torch's reference, computed apart from backward()."""
+def _jacobians(
+    script: Script, inputs: Mapping[str, Tensor], leaves: Mapping[str, Tensor]
+) -> tuple[Tensor, ...]:
+    """Each leaf's Jacobian, m x n: torch's reference, computed apart from backward(). The
+    inputs held constant keep their values."""
     names = list(leaves)
 
     def function(*tensors: Tensor) -> Tensor:
-        return evaluate(script, dict(zip(names, tensors, strict=True))).y
+        return evaluate(script, {**inputs, **dict(zip(names, tensors, strict=True))}).y
 
     detached = tuple(leaf.detach() for leaf in leaves.values())
     # vectorize: all rows in one batched backward pass instead of one pass per row.

@@ -39,7 +39,8 @@ class PlaygroundSnapshot:
     y_labels: tuple[str, ...]
     backward_error: str | None
     v: str | None  # printed; None when backward() needed no v
-    inputs: tuple[InputSnapshot, ...]
+    inputs: tuple[InputSnapshot, ...]  # the inputs that need a gradient
+    constants: tuple[str, ...]  # the inputs held constant
     graph: Graph
     steps: tuple[StepText, ...]
     program: Program
@@ -59,6 +60,7 @@ def snapshot(lesson: PlaygroundLesson) -> PlaygroundSnapshot:
         y_labels=lesson.y_labels,
         backward_error=lesson.backward_error,
         v=None if lesson.v is None else str(lesson.v),
+        constants=lesson.constants,
         inputs=tuple(
             InputSnapshot(
                 name=item.name,
