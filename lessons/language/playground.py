@@ -99,7 +99,8 @@ def playground_lesson(
     backward_error = runtime_error(y.backward) if y.numel() != 1 or not y.requires_grad else None
     needs_v = y.requires_grad and y.numel() != 1
     v, v_code = vector(choice, y, result_name) if needs_v else (None, ())
-    steps = record_backward(y, v, {**leaves, **named}) if y.requires_grad else ()
+    # Every tensor by name, constants too: a saved target is shown as `t`.
+    steps = record_backward(y, v, {**tensors, **named}) if y.requires_grad else ()
 
     writer = _program(language, values, constants, script, result_name, y)
     _write_backward(writer, result_name, y, backward_error, v_code)
