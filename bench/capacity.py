@@ -3,10 +3,12 @@
 
 import asyncio
 import csv
+import resource
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.server import MIB, REPO_ROOT, PeakRss, running_app
@@ -56,6 +58,28 @@ def locust(
         return {row["Name"]: row for row in csv.DictReader(figures)}
 
 
+@dataclass
+class CpuSpent:
+    """CPU seconds spent inside the block by the app servers and by child processes that
+    ended in it (Locust, on the same cores): steadier than latency on a busy machine."""
+
+    servers: float = 0.0
+    clients: float = 0.0
+
+
+@contextmanager
+def cpu_spent(servers: list) -> Iterator[CpuSpent]:
+    def children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    spent = CpuSpent()
+    servers_before, children_before = sum(s.cpu_seconds() for s in servers), children()
+    yield spent
+    spent.servers = sum(s.cpu_seconds() for s in servers) - servers_before
+    spent.clients = children() - children_before
+
+
 def failure_messages(prefix: Path) -> list[str]:
     with Path(f"{prefix}_failures.csv").open() as failures:
         return [f"{row['Occurrences']}x {row['Error'][:120]}" for row in csv.DictReader(failures)]
@@ -70,9 +94,11 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
             PeakRss(*servers) as memory,
         ):
             asyncio.run(open_once(url))
-            figures = locust(url, learners, duration, prefix)
+            with cpu_spent(servers) as cpu:
+                figures = locust(url, learners, duration, prefix)
         change, opened = figures.get("change x", {}), figures.get("open", {})
         errors = sum(int(row.get("Failure Count", 0)) for row in (change, opened))
+        requests = int(change.get("Request Count", 0)) + int(opened.get("Request Count", 0))
         rows.append(
             (
                 learners,
@@ -81,6 +107,9 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
                 change.get("50%", "-"),
                 change.get("95%", "-"),
                 errors,
+                f"{cpu.servers * 1000 / max(requests, 1):.1f}",
+                f"{cpu.servers / duration:.2f}",
+                f"{cpu.clients / duration:.2f}",
                 f"{memory.peak_bytes / MIB:.0f}",
             )
         )
@@ -89,10 +118,12 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
     print_table(
         f"Capacity on /{PAGE} ({where}): each learner types a new x every {CHANGE_EVERY_S} s "
         f"for {duration} s "
-        f"(Locust, ramp {RAMP_S} s)",
+        f"(Locust, ramp {RAMP_S} s). Server CPU per request counts opens and changes; the "
+        "cores figures are CPU seconds per second of the run (one process cannot run Python "
+        "on more than one core)",
         (
             "learners", "open p95 ms", "changes", "change p50 ms", "change p95 ms", "errors",
-            "server peak RSS MiB",
+            "server CPU ms per request", "server cores", "Locust cores", "server peak RSS MiB",
         ),
         rows,
     )  # fmt: skip

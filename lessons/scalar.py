@@ -19,7 +19,9 @@ class ScalarLesson:
     y: Tensor
     y_printed: str  # y as torch prints it: its value and the grad_fn that made it
     grad: Tensor  # x.grad after y.backward()
+    grad_printed: str
     expected: Tensor  # the gradient derived by hand
+    expected_printed: str
     max_abs_diff: float
     matches: bool
     expression: str
@@ -38,19 +40,24 @@ def scalar_lesson(x_text: str, function_name: str, language: str = "en") -> Scal
     y.backward()
     expected = function.gradient(x.detach())
     max_abs_diff = (x.grad - expected).abs().max().item()
+    # Each tensor printed once (torch's printing is most of this lesson's time), shared by
+    # the page and the program's output.
+    y_printed, grad_printed = str(y), str(x.grad)
 
     writer = ProgramWriter(language)
     writer.code(f"x = {leaf_literal(values)}", f"y = {expression}")
     writer.comment("scalar_backward")
     writer.code("y.backward()")
-    writer.show("y =", "y", y)
-    writer.show("x.grad =", "x.grad", x.grad)
+    writer.show("y =", "y", y_printed)
+    writer.show("x.grad =", "x.grad", grad_printed)
     return ScalarLesson(
         x=x.detach(),
         y=y.detach(),
-        y_printed=str(y),
+        y_printed=y_printed,
         grad=x.grad,
+        grad_printed=grad_printed,
         expected=expected,
+        expected_printed=str(expected),
         max_abs_diff=max_abs_diff,
         matches=torch.allclose(x.grad, expected, rtol=MATCH_TOLERANCE, atol=MATCH_TOLERANCE),
         expression=expression,

@@ -16,13 +16,14 @@ from ui.widgets import (
 
 t = start_page()
 show_goal(t, "scalar")
+# Above the fragment: the same for every input, so a change of x does not send it again.
+st.subheader(t("scalar.step_inputs"), divider="gray")
 
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
 @st.fragment
 def lesson_body() -> None:
-    st.subheader(t("scalar.step_inputs"), divider="gray")
     x_text = vector_input(t, "scalar_x", t("common.x_label"))
     function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))
 
@@ -33,8 +34,8 @@ def lesson_body() -> None:
         with st.container(key="scalar_result"):
             show_result(t("scalar.y_label"), lesson.y_printed)
             st.caption(t("scalar.grad_fn_explained"))
-            show_result(t("scalar.grad_label"), lesson.grad)
-            show_result(t("scalar.expected_label"), lesson.expected)
+            show_result(t("scalar.grad_label"), lesson.grad_printed)
+            show_result(t("scalar.expected_label"), lesson.expected_printed)
         st.latex(lesson.gradient_latex)
         if lesson.matches:
             st.success(
