@@ -1,7 +1,5 @@
 """Autograd Lab: the router. Pages live in pages/, lesson logic in lessons/."""
 
-import gc
-
 import streamlit as st
 
 from i18n import LANGUAGES
@@ -43,16 +41,3 @@ sections = {
 }
 # Every page listed: past twelve, Streamlit would fold all but ten behind "View more".
 st.navigation({title: pages for title, pages in sections.items() if pages}, expanded=True).run()
-
-
-@st.cache_resource(show_spinner=False)
-def freeze_imported_heap() -> bool:
-    """Once per process, after the first page has imported torch, Plotly and the lessons:
-    their hundreds of thousands of objects live as long as the process, and the collector's
-    full passes, which hold every session up while they walk the heap, skip them from now
-    on (gc.freeze)."""
-    gc.freeze()
-    return True
-
-
-freeze_imported_heap()

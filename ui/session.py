@@ -1,5 +1,6 @@
 """Per-session state: the language, and the repair of a deep link that skipped app.py."""
 
+import gc
 from dataclasses import dataclass
 
 import streamlit as st
@@ -30,6 +31,16 @@ def initial_language() -> str:
     return language_for_locale(st.context.locale)
 
 
+@st.cache_resource(show_spinner=False)
+def freeze_imported_heap() -> bool:
+    """Once per process, when the first page has imported torch, Plotly and the lessons:
+    their hundreds of thousands of objects live as long as the process, and the collector's
+    full passes, which hold every session up while they walk the heap, skip them from now
+    on (gc.freeze)."""
+    gc.freeze()
+    return True
+
+
 def start_page() -> Translator:
     """Call first on every page. Returns the translator for this session's language,
     after drawing the learner's progress in the sidebar and telling the browser the
@@ -44,6 +55,7 @@ def start_page() -> Translator:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    freeze_imported_heap()
     t = Translator(st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
     show_progress(t)
     set_document_language(t.language)
