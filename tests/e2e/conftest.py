@@ -1,8 +1,8 @@
-"""Fixtures for the end-to-end tests: a live app server, Debian's Chromium, and a place to
-collect the figures (latency, memory, screenshot folder) printed at the end of the run."""
+"""Fixtures for the end-to-end tests: a live app server, Debian's Chromium, and a folder for
+screenshots (tests/conftest.py collects the figures these tests record)."""
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,6 @@ from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.server import AppServer, running_app
 
 VIEWPORT = {"width": 1280, "height": 900}
-FIGURES = pytest.StashKey[list[tuple[str, str]]]()
-
-Record = Callable[[str, str], None]
 
 
 # How long an expectation waits for the page to get there. A lesson page replaces some
@@ -24,24 +21,7 @@ EXPECT_TIMEOUT_MS = 30_000
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[FIGURES] = []
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-
-
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    figures = config.stash.get(FIGURES, [])
-    if not figures:
-        return
-    terminalreporter.section("Autograd Lab end-to-end figures")
-    for topic, text in figures:
-        terminalreporter.write_line(f"{topic:>12}: {text}")
-
-
-@pytest.fixture
-def record_figure(request: pytest.FixtureRequest) -> Record:
-    """`record_figure("load", "20 sessions")` prints the line in the run's final summary."""
-    figures = request.config.stash[FIGURES]
-    return lambda topic, text: figures.append((topic, text))
 
 
 @pytest.fixture(scope="session")
@@ -83,10 +63,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Path:
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory, record_figure) -> Path:
     """Where the browser tests save full-page screenshots; its path is in the summary."""
     folder = tmp_path_factory.mktemp("screenshots")
-    request.config.stash[FIGURES].append(("screenshots", str(folder)))
+    record_figure("screenshots", str(folder))
     return folder
