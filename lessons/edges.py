@@ -23,7 +23,13 @@ from torch.autograd.gradcheck import GradcheckError
 from i18n import translate
 from lessons.demonstrations import Demonstration
 from lessons.parsing import parse_vector
-from lessons.program import Caught, Program, ProgramWriter, leaf_literal
+from lessons.program import (
+    PRINT_BACKWARD_ERROR_AND_WARNINGS,
+    Caught,
+    Program,
+    ProgramWriter,
+    leaf_literal,
+)
 
 Forward = Callable[[Tensor], Tensor]
 DEFAULT_X = "0, 4, -1, 4"
@@ -327,12 +333,7 @@ def anomaly_lines(values: tuple[float, ...]) -> tuple[str, ...]:
         *(f"    {line}" for line in forward_lines(masked)),
         "    with warnings.catch_warnings(record=True) as caught:",
         '        warnings.simplefilter("always")',
-        "        try:",
-        "            y.sum().backward()",
-        "        except RuntimeError as error:",
-        '            print("RuntimeError:", error)',
-        "for warning in caught:",
-        '    print(f"{warning.category.__name__}:", str(warning.message).splitlines()[0])',
+        *PRINT_BACKWARD_ERROR_AND_WARNINGS,
     )
 
 

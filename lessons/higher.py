@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.autograd.functional import hessian
 
 from lessons import forward_mode
-from lessons.jacobian import by_torch, program_x, script_lines
+from lessons.jacobian import by_torch, max_abs_diff, one_hot, program_x, script_lines
 from lessons.language.expression import BACKWARD_WORK, MAX_WORK, evaluate, parse_script
 from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError
@@ -146,7 +146,7 @@ def _hessian(
     if g.grad_fn is None:  # g is constant: y is linear in x, and H is all zeros
         raise InputError("higher_linear", {})
     (first_row,) = _torch("g[0]", torch.autograd.grad, g[0], x, retain_graph=True)
-    rows = torch.stack([_hvp(g, x, _one_hot(i, x)) for i in range(x.numel())])
+    rows = torch.stack([_hvp(g, x, one_hot(i, x)) for i in range(x.numel())])
     functional = _torch("functional.hessian", hessian, f, x.detach())
     func = _torch("torch.func.hessian", forward_mode.hessian(f), x.detach())
     return HessianLesson(
@@ -161,9 +161,9 @@ def _hessian(
         hessian=rows,
         functional=functional,
         func=func,
-        rows_vs_functional=_max_abs_diff(rows, functional),
-        rows_vs_func=_max_abs_diff(rows, func),
-        asymmetry=_max_abs_diff(rows, rows.T),
+        rows_vs_functional=max_abs_diff(rows, functional),
+        rows_vs_func=max_abs_diff(rows, func),
+        asymmetry=max_abs_diff(rows, rows.T),
         setup=setup,
         body=body,
         code=code,
@@ -199,16 +199,6 @@ def _hvp(g: Tensor, x: Tensor, v: Tensor) -> Tensor:
     return product
 
 
-def _one_hot(index: int, like: Tensor) -> Tensor:
-    e = torch.zeros_like(like)
-    e[index] = 1
-    return e
-
-
-def _max_abs_diff(a: Tensor, b: Tensor) -> float:
-    return (a - b).abs().max().item()
-
-
 def hvp_lesson(lesson: HessianLesson, choice: VectorChoice, language: str = "en") -> HVPLesson:
     """Hv for the learner's v, both ways, and the program that prints the whole page."""
     n = lesson.x.numel()
@@ -229,7 +219,7 @@ def hvp_lesson(lesson: HessianLesson, choice: VectorChoice, language: str = "en"
         double_backward=double_backward,
         forward_over_reverse=forward_over_reverse,
         hessian_times_v=lesson.hessian @ v,
-        difference=_max_abs_diff(double_backward, forward_over_reverse),
+        difference=max_abs_diff(double_backward, forward_over_reverse),
         program=Program("", ""),
     )
     return HVPLesson(**{**vars(hvp), "program": _program(lesson, hvp, v_code, language)})

@@ -21,6 +21,7 @@ from torch import Tensor
 from lessons.demonstrations import Demonstration
 from lessons.parsing import InputError, parse_vector
 from lessons.program import (
+    PRINT_BACKWARD_ERROR_AND_WARNINGS,
     Caught,
     Program,
     ProgramWriter,
@@ -439,12 +440,7 @@ def _print_anomaly(
         "    with torch.autograd.set_detect_anomaly(True, check_nan=False):",
         f"        {forward_line}",
         f"        {change_line}",
-        "        try:",
-        "            y.sum().backward()",
-        "        except RuntimeError as error:",
-        '            print("RuntimeError:", error)',
-        "for warning in caught:",
-        '    print(f"{warning.category.__name__}:", str(warning.message).splitlines()[0])',
+        *PRINT_BACKWARD_ERROR_AND_WARNINGS,
     )
     if error is not None:
         writer.prints("RuntimeError:", error)

@@ -220,10 +220,10 @@ def _lesson(function: VectorFunction) -> JacobianLesson:
         batched=batched,
         jacrev=by_jacrev,
         jacfwd=by_jacfwd,
-        loop_vs_batched=_max_abs_diff(torch.stack(rows), batched),
-        batched_vs_jacrev=_max_abs_diff(batched, by_jacrev),
-        columns_vs_jacfwd=_max_abs_diff(torch.stack(columns, dim=1), by_jacfwd),
-        batched_vs_jacfwd=_max_abs_diff(batched, by_jacfwd),
+        loop_vs_batched=max_abs_diff(torch.stack(rows), batched),
+        batched_vs_jacrev=max_abs_diff(batched, by_jacrev),
+        columns_vs_jacfwd=max_abs_diff(torch.stack(columns, dim=1), by_jacfwd),
+        batched_vs_jacfwd=max_abs_diff(batched, by_jacfwd),
         reverse_passes=reverse_passes,
         forward_passes=forward_passes,
         setup=function.setup,
@@ -254,7 +254,7 @@ def _rows_by_backward(x: Tensor, y: Tensor) -> tuple[tuple[Tensor, ...], int]:
     rows = []
     for i in range(y.numel()):
         x.grad = None
-        y.backward(_one_hot(i, y), retain_graph=True)
+        y.backward(one_hot(i, y), retain_graph=True)
         if x.grad is None:  # torch.norm(x, 0): its backward passes nothing to x
             raise InputError("jacobian_grad_none", {"row": i + 1})
         rows.append(x.grad)
@@ -270,17 +270,17 @@ def _columns_by_jvp(f: Callable[[Tensor], Tensor], x: Tensor) -> tuple[tuple[Ten
         runs.append(1)
         return f(x)
 
-    columns = tuple(jvp(counted, (x,), (_one_hot(j, x),))[1] for j in range(x.numel()))
+    columns = tuple(jvp(counted, (x,), (one_hot(j, x),))[1] for j in range(x.numel()))
     return columns, len(runs)
 
 
-def _one_hot(index: int, like: Tensor) -> Tensor:
+def one_hot(index: int, like: Tensor) -> Tensor:
     e = torch.zeros_like(like)
     e[index] = 1
     return e
 
 
-def _max_abs_diff(a: Tensor, b: Tensor) -> float:
+def max_abs_diff(a: Tensor, b: Tensor) -> float:
     return (a - b).abs().max().item()
 
 

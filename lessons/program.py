@@ -90,6 +90,19 @@ def runtime_error(action: Callable[[], object]) -> str | None:
     return None
 
 
+# The end of a program that runs y.sum().backward() inside
+# `with warnings.catch_warnings(record=True) as caught:` (its `try` two levels in): it prints
+# torch's error, then the first line of each warning, as the page quotes them.
+PRINT_BACKWARD_ERROR_AND_WARNINGS = (
+    "        try:",
+    "            y.sum().backward()",
+    "        except RuntimeError as error:",
+    '            print("RuntimeError:", error)',
+    "for warning in caught:",
+    '    print(f"{warning.category.__name__}:", str(warning.message).splitlines()[0])',
+)
+
+
 @dataclass(frozen=True)
 class Caught:
     """An error or a warning torch raised, kept with its class so a page can quote both."""

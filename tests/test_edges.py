@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.autograd.gradcheck import GradcheckError
 
-from charts import KinkLabels, KinkView, kink_figure, kink_table
+from charts import KinkLabels, kink_figure, kink_table
 from i18n import catalog
 from lessons.edges import (
     ANOMALY_X,
@@ -39,6 +39,7 @@ from tests.helpers import (
     program_and_output,
 )
 from tests.test_properties import any_text, result_or_readable_error
+from ui.edges import kink_view
 from ui.session import Translator
 from ui.text import message
 
@@ -346,15 +347,7 @@ def test_an_x_without_a_tie_says_there_is_nothing_to_share():
 
 def test_the_kink_chart_draws_the_curve_the_gradient_and_three_marks_at_the_kink(lesson):
     close_up = lesson.close_up
-    view = KinkView(
-        close_up.grid.numpy(),
-        close_up.values.numpy(),
-        close_up.grads.numpy(),
-        close_up.kink,
-        close_up.left,
-        close_up.right,
-        close_up.at_kink,
-    )
+    view = kink_view(close_up)
     labels = KinkLabels("title", "x", "value", "relu", "grad", "left", "right", "torch")
     figure = kink_figure(view, labels)
     assert [trace.name for trace in figure.data] == ["relu", "grad", "torch", "left", "right"]

@@ -142,15 +142,7 @@ def show_close_up(t: Translator, close_up: CloseUp, name: str) -> None:
         t("edges.series_right"),
         t("edges.series_torch"),
     )
-    view = KinkView(
-        close_up.grid.numpy(),
-        close_up.values.numpy(),
-        close_up.grads.numpy(),
-        close_up.kink,
-        close_up.left,
-        close_up.right,
-        close_up.at_kink,
-    )
+    view = kink_view(close_up)
     show_matrix(t, kink_figure(view, labels), kink_table(view, labels), "edges_kink_chart")
     numbers = {"kink": f"{close_up.kink:g}", "h": f"{ONE_SIDED_STEP:g}"}
     with st.container(key="edges_close_up"):
@@ -176,3 +168,16 @@ def _show_gradcheck(t: Translator, close_up: CloseUp, numbers: dict[str, str]) -
         st.success(t("edges.gradcheck_passes_beside", **beside), icon=":material/check:")
     else:
         st.warning(t("edges.gradcheck_fails_beside", **beside))
+
+
+def kink_view(close_up: CloseUp) -> KinkView:
+    """The close-up's numbers as the chart and its table take them."""
+    return KinkView(
+        close_up.grid.numpy(),
+        close_up.values.numpy(),
+        close_up.grads.numpy(),
+        close_up.kink,
+        close_up.left,
+        close_up.right,
+        close_up.at_kink,
+    )
