@@ -251,7 +251,10 @@ def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
     """The step control, the graph with this step's node highlighted, and the step panel.
 
     A fragment over the recorded steps: moving the step reruns only this, with the texts
-    already made, so a step evaluates nothing, computes no Jacobian and traces nothing."""
+    already made, so a step evaluates nothing, computes no Jacobian and traces nothing.
+    The colours and the order are said once, above it: the panel keeps to this step's
+    numbers, so that on a phone they start close below the graph."""
+    st.caption(t("playground.step_order"))
     _steps_fragment(t, lesson)
 
 
@@ -380,7 +383,6 @@ def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     node = lesson.graph.nodes[step.node]
     result = lesson.result_name
     st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
-    st.caption(t("playground.step_order"))
     if node.source:
         made = "step_made_within" if node.within else "step_made_by"
         st.markdown(message(t, f"playground.{made}", code=node.source))

@@ -41,6 +41,7 @@ VALID_INPUTS = {
     "inplace": {"inplace_x": as_text(X)},
     "nograd": {"nograd_x": as_text(X)},
     "gradcheck": {"gradcheck_x": as_text(X)},
+    "edges": {"edges_x": as_text(X)},
 }
 INJECTED_FROM_TEXT = """() => document.querySelectorAll('img[src="x"]').length
     + [...document.scripts].filter(script => script.text.includes('alert(1)')).length"""

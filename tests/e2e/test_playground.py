@@ -6,7 +6,8 @@ import pytest
 import torch
 from playwright.sync_api import Page, expect
 
-from lessons.language.graph import CURRENT_COLOUR, step_text
+from lessons.language.chain import step_texts
+from lessons.language.graph import CURRENT_COLOUR
 from lessons.language.playground import playground_lesson
 from lessons.vjp import VectorChoice
 
@@ -120,7 +121,7 @@ def test_each_step_shows_its_node_and_its_numbers_together_at_a_readable_size(
     for button in buttons:
         bounds = button.bounding_box()
         assert bounds["y"] < slider["y"] + slider["height"] and slider["y"] < bounds["y"] + 40
-    for number, step in enumerate(map(step_text, lesson.steps), start=1):
+    for number, step in enumerate(step_texts(lesson.steps, lesson.graph), start=1):
         if number > 1:
             buttons[1].locator("button").click()
         arguments = [CURRENT_COLOUR, f"n{step.node}", one_line(step.incoming)]
