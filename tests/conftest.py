@@ -1,27 +1,18 @@
 """The run as a whole: the tests spread over two processes (pytest-xdist, `-n 2` in
-pyproject.toml), the end-to-end tests all in one of them, and the figures those tests record
-(latency, memory, the screenshot folder) printed once at the end of the run."""
+pyproject.toml), and the figures the end-to-end tests record (latency, memory, the
+screenshot folder) gathered from both and printed once at the end of the run."""
 
 from collections.abc import Callable
 
 import pytest
 
 FIGURES = pytest.StashKey[list[tuple[str, str]]]()
-# The end-to-end tests share one server and one Chromium per module, and the load and
-# soak figures mean most when nothing else of theirs runs beside them: one process for all.
-E2E_GROUP = pytest.mark.xdist_group("e2e")
 
 Record = Callable[[str, str], None]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[FIGURES] = []
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(E2E_GROUP)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
     graph: z = u * x with u = (x*x).detach(), so x². inplace: y = exp(x) changed by
     y.data.add_(1), so x.grad is exp(x) + 1, first in its block. nograd: loss = Σ xⱼ² once
     fixed, so 2x. gradcheck: Square's honest backward, 2x in float64. edges: the masked
-    torch.where(x > 0, sqrt(x), 0 * x), so 1/(2√x) where x > 0 and nan elsewhere."""
+    torch.where(x > 0, sqrt(x), 0 * x), so 1/(2√x) where x > 0 and nan elsewhere. higher:
+    not x.grad but Hv for y = (x**3).sum() and v = ones, so 6x (H = diag(6x))."""
     if page == "scalar":
         grad = [4 * xj for xj in x]
     elif page == "nonscalar":
@@ -39,6 +40,8 @@ def shown_gradient(page: str, x: tuple[int, ...], v: tuple[int, ...] | None = No
         grad = [2 * xj for xj in x]
     elif page == "edges":
         grad = [1 / (2 * math.sqrt(xj)) if xj > 0 else math.nan for xj in x]
+    elif page == "higher":
+        grad = [6 * xj for xj in x]
     elif page == "gradcheck":
         return str(torch.tensor([2 * xj for xj in x], dtype=torch.float64))
     else:
