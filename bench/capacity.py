@@ -3,6 +3,7 @@
 
 import asyncio
 import csv
+import os
 import resource
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from bench.server import MIB, REPO_ROOT, PeakRss, running_app
 from bench.st_client import session
-from bench.stats import print_table
+from bench.stats import p95, print_table
 from deploy.local import proxied_app
 
 LOCUSTFILE = "bench/locustfile.py"
@@ -52,10 +53,39 @@ def locust(
         "--run-time", f"{duration}s", "--csv", str(prefix), "--only-summary",
         "--exit-code-on-error", "0", "--loglevel", "WARNING",
     ]  # fmt: skip
+    environment = os.environ | {"BENCH_REQUEST_LOG": str(request_log(prefix))}
     with Path(f"{prefix}.log").open("wb") as log:
-        subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=log, stderr=log)
+        subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=log, stderr=log, env=environment)
     with Path(f"{prefix}_stats.csv").open() as figures:
         return {row["Name"]: row for row in csv.DictReader(figures)}
+
+
+def request_log(prefix: Path) -> Path:
+    """Where the Locust users write each request (bench/locustfile.py, REQUEST_LOG)."""
+    return Path(f"{prefix}_requests.tsv")
+
+
+@dataclass(frozen=True)
+class Request:
+    name: str
+    started: float  # seconds since the epoch
+    milliseconds: float
+
+
+def once_all_opened(prefix: Path) -> list[Request]:
+    """The successful requests started a full change period after the last learner's page
+    had opened: the class at its own pace, past the queue of first page runs that a whole
+    class opening a link within seconds makes."""
+    rows = [line.split("\t") for line in request_log(prefix).read_text().splitlines()]
+    done = [Request(name, float(at), float(ms)) for name, at, ms, ok in rows if ok == "True"]
+    opened = max(r.started + r.milliseconds / 1000 for r in done if r.name == "open")
+    return [r for r in done if r.started >= opened + CHANGE_EVERY_S]
+
+
+def settled_figures(requests: list[Request], name: str) -> tuple[str, str]:
+    """(count, p95 ms) of the requests named `name`, "-" for a p95 of too few."""
+    times = [r.milliseconds for r in requests if r.name == name]
+    return str(len(times)), f"{p95(times):.0f}" if len(times) >= 20 else "-"
 
 
 @dataclass
@@ -106,6 +136,7 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
                 change.get("Request Count", "0"),
                 change.get("50%", "-"),
                 change.get("95%", "-"),
+                *settled_figures(once_all_opened(prefix), "change x"),
                 errors,
                 f"{cpu.servers * 1000 / max(requests, 1):.1f}",
                 f"{cpu.servers / duration:.2f}",
@@ -118,11 +149,13 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
     print_table(
         f"Capacity on /{PAGE} ({where}): each learner types a new x every {CHANGE_EVERY_S} s "
         f"for {duration} s "
-        f"(Locust, ramp {RAMP_S} s). Server CPU per request counts opens and changes; the "
-        "cores figures are CPU seconds per second of the run (one process cannot run Python "
-        "on more than one core)",
+        f"(Locust, ramp {RAMP_S} s). Settled: the changes started {CHANGE_EVERY_S} s or more "
+        "after the last learner's page had opened. Server CPU per request counts opens and "
+        "changes; the cores figures are CPU seconds per second of the run (one process cannot "
+        "run Python on more than one core)",
         (
-            "learners", "open p95 ms", "changes", "change p50 ms", "change p95 ms", "errors",
+            "learners", "open p95 ms", "changes", "change p50 ms", "change p95 ms",
+            "settled changes", "settled p95 ms", "errors",
             "server CPU ms per request", "server cores", "Locust cores", "server peak RSS MiB",
         ),
         rows,
@@ -133,6 +166,10 @@ def run(log_dir: Path, counts: list[int], duration: int, processes: int, options
 
 MIXED_LOCUSTFILE = "bench/locust_mixed.py"
 MIXED_KINDS = ("open", "change x", "check exercise", "step", "attempt puzzle")
+MIXED_COLUMNS = (
+    "interaction", "count", "p50 ms", "p95 ms", "p99 ms", "settled count", "settled p95 ms",
+    "errors",
+)  # fmt: skip
 
 
 def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, options: list) -> None:
@@ -141,6 +178,7 @@ def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, optio
     with serving(log_dir, processes, options) as (url, servers), PeakRss(*servers) as memory:
         asyncio.run(open_once(url))
         figures = locust(url, learners, duration, prefix, MIXED_LOCUSTFILE)
+    settled = once_all_opened(prefix)
     rows = [
         (
             kind,
@@ -148,6 +186,7 @@ def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, optio
             figures.get(kind, {}).get("50%", "-"),
             figures.get(kind, {}).get("95%", "-"),
             figures.get(kind, {}).get("99%", "-"),
+            *(settled_figures(settled, kind) if kind in MIXED_KINDS[1:] else ("-", "-")),
             figures.get(kind, {}).get("Failure Count", "0"),
         )
         for kind in (*MIXED_KINDS, "Aggregated")
@@ -155,9 +194,10 @@ def run_mixed(log_dir: Path, learners: int, duration: int, processes: int, optio
     where = placement(processes)
     print_table(
         f"A mixed class of {learners} learners on every page ({where}), {duration} s, one "
-        f"action every 2-4 s each (Locust, ramp {RAMP_S} s); server peak RSS "
+        f"action every 2-4 s each (Locust, ramp {RAMP_S} s); settled: the actions started "
+        f"{CHANGE_EVERY_S} s or more after the last learner's page had opened; server peak RSS "
         f"{memory.peak_bytes / MIB:.0f} MiB",
-        ("interaction", "count", "p50 ms", "p95 ms", "p99 ms", "errors"),
+        MIXED_COLUMNS,
         rows,
     )
     for message in failure_messages(prefix):

@@ -13,6 +13,7 @@ names: "open" (connect and the first run), "change x" (new x -> finished result)
 """
 
 import itertools
+import os
 import time
 from collections.abc import Callable
 
@@ -26,6 +27,9 @@ from bench.st_client import BlockingSession, Run, stream_url
 from tests.e2e.expected import DEFAULT_X, as_text, shown_gradient
 
 OPEN_TIMEOUT_S = 10
+# `python -m bench` names a file here: every request as a line (bench/capacity.py reads it),
+# so that figures can be cut by time, such as once every learner has opened the page.
+REQUEST_LOG = os.environ.get("BENCH_REQUEST_LOG")
 # One number per learner in this Locust process: the x it types is its own.
 _learner_numbers = itertools.count(1)
 # Importing torch (through the expected results) blocks for seconds while gevent's loop
@@ -41,20 +45,24 @@ class Reporting:
     """Each action of a Locust user is one request in Locust's figures, failed if it raised."""
 
     def _report(self, name: str, action: Callable[[], None]) -> bool:
-        started = time.perf_counter()
+        started_at, started = time.time(), time.perf_counter()
         error = None
         try:
             action()
         except Exception as caught:  # every failure is a figure, not a crash of the user
             error = caught
+        milliseconds = (time.perf_counter() - started) * 1000
         self.environment.events.request.fire(
             request_type="WS",
             name=name,
-            response_time=(time.perf_counter() - started) * 1000,
+            response_time=milliseconds,
             response_length=0,
             exception=error,
             context={},
         )
+        if REQUEST_LOG:
+            with open(REQUEST_LOG, "a") as log:
+                log.write(f"{name}\t{started_at:.3f}\t{milliseconds:.1f}\t{error is None}\n")
         return error is None
 
 

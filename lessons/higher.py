@@ -18,8 +18,15 @@ from torch import Tensor
 from torch.autograd.functional import hessian
 
 from lessons import forward_mode
-from lessons.jacobian import by_torch, max_abs_diff, one_hot, program_x, script_lines
-from lessons.language.expression import BACKWARD_WORK, MAX_WORK, evaluate, parse_script
+from lessons.jacobian import (
+    by_torch,
+    max_abs_diff,
+    one_hot,
+    playground_function,
+    program_x,
+    script_lines,
+)
+from lessons.language.expression import BACKWARD_WORK, MAX_WORK, evaluate
 from lessons.language.playground import parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError
 from lessons.program import Caught, Program, ProgramWriter, tensor_literal
@@ -93,8 +100,7 @@ def hessian_lesson(inputs: Sequence[tuple[str, str]], expression: str) -> Hessia
     values = parse_inputs(inputs)
     if not values:
         raise InputError("higher_no_input", {})
-    script = parse_script(expression, list(values))
-    tensors = {name: torch.tensor(value) for name, value in values.items()}
+    script, tensors = playground_function(values, expression)
     first, *held = tensors
     shape = tuple(tensors[first].shape)
     n = tensors[first].numel()

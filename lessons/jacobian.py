@@ -28,7 +28,7 @@ from lessons.language.expression import (
     evaluate,
     parse_script,
 )
-from lessons.language.playground import parse_inputs
+from lessons.language.playground import TensorValues, parse_inputs
 from lessons.parsing import MAX_LENGTH, InputError, parse_vector
 from lessons.program import Program, ProgramWriter, leaf, leaf_literal, tensor_literal
 
@@ -132,8 +132,7 @@ def playground_jacobian_lesson(
     values = parse_inputs(inputs)
     if not values:
         raise InputError("jacobian_no_input", {})
-    script = parse_script(expression, list(values))
-    tensors = {name: torch.tensor(value) for name, value in values.items()}
+    script, tensors = playground_function(values, expression)
     first, *held = tensors
     shape = tuple(tensors[first].shape)
     # Run once before any pass, so that a J too large is refused before its work is done.
@@ -164,6 +163,15 @@ def playground_jacobian_lesson(
         f, tuple(x.tolist()), setup, body, code=script.code, name=name, x_line=x_line
     )
     return _lesson(function)
+
+
+def playground_function(
+    values: dict[str, TensorValues], expression: str
+) -> tuple[Script, dict[str, Tensor]]:
+    """The playground's function parsed over its parsed inputs (parse_inputs), and those
+    inputs as tensors, the first being x: with the playground's own checks and messages."""
+    script = parse_script(expression, list(values))
+    return script, {name: torch.tensor(value) for name, value in values.items()}
 
 
 def program_x(

@@ -33,21 +33,21 @@ def lesson_body() -> None:
         st.latex(lesson.latex)
         with st.container(key="scalar_result"):
             show_result(t("scalar.y_label"), lesson.y_printed)
-            st.caption(t("scalar.grad_fn_explained"))
             show_result(t("scalar.grad_label"), lesson.grad_printed)
-            show_result(t("scalar.expected_label"), lesson.expected_printed)
-        st.latex(lesson.gradient_latex)
+            formula = lesson.gradient_latex
+            show_result(t("scalar.expected_label", formula=formula), lesson.expected_printed)
         if lesson.matches:
             st.success(
                 t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:"
             )
         else:
             st.error(t("scalar.mismatch", diff=f"{lesson.max_abs_diff:.3g}"))
-        with st.expander(t("scalar.why_title")):
-            st.markdown(t("scalar.why_body"))
         show_program(t, lesson.program)
 
 
 lesson_body()
+# The same for every input: outside the fragment, so that a new x does not send it again.
+with st.expander(t("scalar.why_title")):
+    st.markdown(t("scalar.why_body"))
 show_exercises(t, "scalar")
 show_closing(t, "scalar", tries=3)

@@ -95,7 +95,9 @@ def test_scalar_page_shows_the_notes_example():
     y = 2 * torch.dot(leaf([1.0, 2.0, 3.0]), leaf([1.0, 2.0, 3.0]))
     assert shown_tensors(at) == [str(y), "tensor([ 4.,  8., 12.])", "tensor([ 4.,  8., 12.])"]
     assert "grad_fn=<MulBackward0>" in str(y)
-    assert catalog("en")["scalar.grad_fn_explained"] in texts(at)
+    # What grad_fn is, said where y is shown; the hand-derived formula with its result.
+    assert catalog("en")["scalar.y_label"] in texts(at)
+    assert catalog("en")["scalar.expected_label"].format(formula=r"\nabla_x y = 4x") in texts(at)
     assert at.success
 
 

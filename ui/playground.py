@@ -255,6 +255,7 @@ def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
     The colours and the order are said once, above it: the panel keeps to this step's
     numbers, so that on a phone they start close below the graph."""
     st.caption(t("playground.step_order"))
+    st.html(_GRAPH_STYLES)  # the same at every step: outside the fragment, sent once
     _steps_fragment(t, lesson)
 
 
@@ -365,7 +366,6 @@ def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     graph larger than its box scrolls inside it, and each step scrolls its node into view."""
     size = graph_size(lesson.graph)
     if size.drawable:
-        st.html(_GRAPH_STYLES)
         with st.container(key=GRAPH_KEY):
             # "content": the width Graphviz gave the graph, not the column's.
             st.graphviz_chart(graph_dot(lesson, number), width="content")
@@ -382,13 +382,15 @@ def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     step = lesson.steps[number - 1]
     node = lesson.graph.nodes[step.node]
     result = lesson.result_name
-    st.markdown(t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind))
+    paragraphs = [t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind)]
     if node.source:
         made = "step_made_within" if node.within else "step_made_by"
-        st.markdown(message(t, f"playground.{made}", code=node.source))
+        paragraphs.append(message(t, f"playground.{made}", code=node.source))
     # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
     incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
-    st.markdown(message(t, f"playground.{incoming}", result=result))
+    paragraphs.append(message(t, f"playground.{incoming}", result=result))
+    # One element, not three: each element of a step is sent again at every step.
+    st.markdown("\n\n".join(paragraphs))
     st.code(step.incoming, language="text", wrap_lines=True)
     _show_saved(t, step)
     if node.is_leaf:
