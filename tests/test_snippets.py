@@ -1,11 +1,19 @@
-"""Every program a page offers, run in a fresh Python, prints exactly what the page shows."""
+"""Every program a page offers, run as a script in a process of its own, prints exactly what
+the page shows. The process is forked from a fresh Python that has only imported torch, the
+program's own first line (tests/program_server.py)."""
 
+import json
+import select
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.helpers import open_page, program_and_output
+from tests.helpers import ROOT, open_page, program_and_output
+
+PROGRAM_TIMEOUT_S = 120
+RunProgram = Callable[[str], str]
 
 # (page, language, widget settings): the defaults, and inputs that change every part.
 CASES = [
@@ -106,12 +114,37 @@ def set_widgets(at, settings):
     return at
 
 
+@pytest.fixture(scope="module")
+def run_program() -> Iterator[RunProgram]:
+    """`run_program(code)` is what `python -c code` prints, or a failure with its stderr."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.program_server"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    def run(code: str) -> str:
+        server.stdin.write(json.dumps(code) + "\n")
+        server.stdin.flush()
+        answered, _, _ = select.select([server.stdout], [], [], PROGRAM_TIMEOUT_S)
+        assert answered, f"the program ran over {PROGRAM_TIMEOUT_S} s"
+        result = json.loads(server.stdout.readline())
+        assert result["returncode"] == 0, result["stderr"]
+        return result["stdout"]
+
+    yield run
+    server.stdin.close()
+    server.wait(timeout=30)
+
+
 @pytest.mark.parametrize(("page", "language", "settings"), CASES)
-def test_program_prints_what_the_page_shows(page, language, settings):
-    assert_program_prints_the_page(set_widgets(open_page(page, language), settings))
+def test_program_prints_what_the_page_shows(run_program, page, language, settings):
+    assert_program_prints_the_page(run_program, set_widgets(open_page(page, language), settings))
 
 
-def test_the_jacobian_of_the_playground_function_prints_what_the_page_shows():
+def test_the_jacobian_of_the_playground_function_prints_what_the_page_shows(run_program):
     """The learner's lines from /playground, with a constant named x beside the program's x."""
     playground = {
         "playground_name_1": "W",
@@ -125,14 +158,29 @@ def test_the_jacobian_of_the_playground_function_prints_what_the_page_shows():
     at = set_widgets(at, {"jacobian_fn": "playground", "jacobian_step": 3})
     code, _ = program_and_output(at)
     assert "h = W @ x\n    return (torch.tanh(h) * x).reshape(-1)" in code
-    assert_program_prints_the_page(at)
+    assert_program_prints_the_page(run_program, at)
 
 
-def assert_program_prints_the_page(at):
+def test_a_program_that_raises_fails_with_its_traceback(run_program):
+    """The runner can fail: a program's error is reported, not swallowed."""
+    with pytest.raises(AssertionError, match="ZeroDivisionError"):
+        run_program("import torch\nprint(1 / 0)\n")
+
+
+def test_each_program_starts_afresh_with_only_torch_loaded(run_program):
+    """Nothing one program defines or changes reaches the next: a new process each time,
+    whose namespace holds only what the program itself names."""
+    first = "import os\nimport torch\ntorch.set_default_dtype(torch.float64)\nprint(os.getpid())\n"
+    second = "import os\nimport torch\nprint(os.getpid(), torch.get_default_dtype())\n"
+    names = "import torch\nprint(sorted(name for name in dir() if not name.startswith('__')))\n"
+    pid = run_program(first).strip()
+    other_pid, dtype = run_program(second).split()
+    assert other_pid != pid and dtype == "torch.float32"
+    assert run_program(names) == "['torch']\n"
+
+
+def assert_program_prints_the_page(run_program: RunProgram, at):
     assert not at.exception and not at.error
     code, shown = program_and_output(at)
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert result.stdout.rstrip("\n") == shown
+    assert run_program(code).rstrip("\n") == shown
     assert shown.count("\n") >= 1

@@ -1,9 +1,11 @@
 """What the browser tests need to know about the app's pages, and how to wait for Streamlit."""
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .expected import DEFAULT_X, shown_gradient
 
@@ -64,6 +66,29 @@ ERRORS = "errors"
 PAGE = {spec.path: spec for spec in PAGES}
 
 
+# Playwright's own waits and expectations re-check on a back-off that reaches 500 ms between
+# checks: idle time, for a rerun that takes a fraction of a second. So the helpers below
+# first poll their condition in the page on every animation frame, then let the usual
+# expectation confirm it at its first check. If the poll times out, the expectation waits
+# once more and reports what the page shows (a failure takes twice the timeout).
+SETTLED = f"""() => !!document.querySelector('{SETTLED_APP}')
+    && !document.querySelector('{SKELETON}')"""
+# The whitespace-normalized substring test of expect(...).to_contain_text.
+CONTAINS_TEXT = r"""([selector, text]) => {
+    const normal = s => s.replace(/\u200b/g, '').trim().replace(/\s+/g, ' ');
+    const element = document.querySelector(selector);
+    return !!element && normal(element.textContent).includes(normal(text));
+}"""
+PRESENT = "selector => !!document.querySelector(selector)"
+
+
+def poll(page: Page, condition: str, arg: object = None) -> None:
+    """Wait until `condition` holds, checking on every animation frame; on a timeout, return
+    and leave the verdict to the expectation that follows."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(condition, arg=arg)
+
+
 def keyed(key: str) -> str:
     """CSS selector of the element Streamlit renders for widget/container key `key`."""
     return f".st-key-{key}"
@@ -71,8 +96,20 @@ def keyed(key: str) -> str:
 
 def wait_until_settled(page: Page) -> None:
     """The script run is over and every placeholder has been replaced by its element."""
+    poll(page, SETTLED)
     page.locator(SETTLED_APP).wait_for()
     expect(page.locator(SKELETON)).to_have_count(0)
+
+
+def expect_to_contain(page: Page, selector: str, text: str) -> None:
+    poll(page, CONTAINS_TEXT, [selector, text])
+    expect(page.locator(selector)).to_contain_text(text)
+
+
+def expect_shown(page: Page, selector: str) -> None:
+    """The first element `selector` names is there and visible."""
+    poll(page, PRESENT, selector)
+    expect(page.locator(selector).first).to_be_visible()
 
 
 def open_page(page: Page, base_url: str, path: str, query: str = "") -> None:
@@ -86,7 +123,7 @@ def expect_page_shown(page: Page, spec: PageSpec) -> None:
     A click or Enter does not flip the app to "running" at once, so "settled" alone could
     still describe the previous page: wait first for content only this page has."""
     if spec.path:
-        expect(page.locator(keyed(spec.result_key))).to_contain_text(spec.default_result)
+        expect_to_contain(page, keyed(spec.result_key), spec.default_result)
     else:
         expect(page.locator(",".join(keyed(s.result_key) for s in LESSONS))).to_have_count(0)
     wait_until_settled(page)
@@ -107,7 +144,7 @@ def choose_radio(page: Page, key: str, index: int) -> None:
 
 def expect_text_in(page: Page, key: str, text: str) -> None:
     """Wait until the keyed element shows `text` and the run that put it there is over."""
-    expect(page.locator(keyed(key))).to_contain_text(text)
+    expect_to_contain(page, keyed(key), text)
     wait_until_settled(page)
 
 

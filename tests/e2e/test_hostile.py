@@ -9,6 +9,7 @@ from .browser_helpers import (
     EXCEPTION,
     LESSONS,
     choose_radio,
+    expect_shown,
     expect_text_in,
     keyed,
     open_page,
@@ -69,7 +70,7 @@ def test_hostile_text_is_refused_and_the_page_recovers(page: Page, app_server, p
     for key in valid:
         for name, payload in PAYLOADS.items():
             submit_text(page, key, payload)
-            expect(page.locator(ERROR).first).to_be_visible()
+            expect_shown(page, ERROR)
             wait_until_settled(page)
             expect(page.locator(EXCEPTION)).to_have_count(0)
             assert page.evaluate(INJECTED_FROM_TEXT) == 0, f"{name} in {key} injected markup"
@@ -95,7 +96,7 @@ def test_hostile_answers_are_refused_when_checked(page: Page, app_server, path, 
         wait_until_settled(page)
         expect(page.locator(ERROR)).to_have_count(0)
         page.locator(f"{keyed(f'{task}_check')} button").click()
-        expect(page.locator(ERROR).first).to_be_visible()
+        expect_shown(page, ERROR)
         wait_until_settled(page)
         expect(page.locator(EXCEPTION)).to_have_count(0)
         assert page.evaluate(INJECTED_FROM_TEXT) == 0, f"{name} in {task} injected markup"
