@@ -53,6 +53,7 @@ def locust(
         "--run-time", f"{duration}s", "--csv", str(prefix), "--only-summary",
         "--exit-code-on-error", "0", "--loglevel", "WARNING",
     ]  # fmt: skip
+    request_log(prefix).unlink(missing_ok=True)  # a second run of the same size starts afresh
     environment = os.environ | {"BENCH_REQUEST_LOG": str(request_log(prefix))}
     with Path(f"{prefix}.log").open("wb") as log:
         subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=log, stderr=log, env=environment)
@@ -78,8 +79,10 @@ def once_all_opened(prefix: Path) -> list[Request]:
     class opening a link within seconds makes."""
     rows = [line.split("\t") for line in request_log(prefix).read_text().splitlines()]
     done = [Request(name, float(at), float(ms)) for name, at, ms, ok in rows if ok == "True"]
-    opened = max(r.started + r.milliseconds / 1000 for r in done if r.name == "open")
-    return [r for r in done if r.started >= opened + CHANGE_EVERY_S]
+    ends = [r.started + r.milliseconds / 1000 for r in done if r.name == "open"]
+    if not ends:
+        return []  # no page opened: nothing settled to report
+    return [r for r in done if r.started >= max(ends) + CHANGE_EVERY_S]
 
 
 def settled_figures(requests: list[Request], name: str) -> tuple[str, str]:
