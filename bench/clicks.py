@@ -6,8 +6,8 @@ step of the playground. Each interaction is followed by one on the floor app; ev
 waits for the numbers it must show, so a fast wrong page cannot win.
 
 A server spends CPU while nothing happens too (Streamlit polls its config files, uvicorn
-ticks), so an interaction the browser takes long to draw, such as the playground's graph,
-is charged for the time it waits. Each server's idle rate is measured with its tab open,
+ticks), so an interaction the benchmark waits long for (over a second for a playground
+step) is charged for that wait. Each server's idle rate is measured with its tab open,
 and the table gives both the raw figure and the figure less idle rate times wall time.
 """
 
