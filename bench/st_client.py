@@ -25,6 +25,8 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from ui.text import markdown_parts
+
 RUN_TIMEOUT_S = 60
 # Plotly specs with their templates are large; the server itself caps messages elsewhere.
 MAX_MESSAGE_BYTES = 64 * 2**20
@@ -76,9 +78,10 @@ class Run:
         """Code, markdown and plain text inside the keyed container, in page order."""
         block = _path_with_key(self.block_ids, container_key)
         return [
-            _text_of(element)
+            text
             for path, element in sorted(self.elements.items())
-            if path[: len(block)] == block and _text_of(element)
+            if path[: len(block)] == block
+            for text in _texts_of(element)
         ]
 
     @property
@@ -106,13 +109,16 @@ def _path_with_key(ids: dict[Path, str], key: str) -> Path:
     raise KeyError(f"no container with key {key!r} in this run")
 
 
-def _text_of(element: Element) -> str:
+def _texts_of(element: Element) -> list[str]:
+    """An element's texts: a Markdown element's prose and each of its code blocks apart."""
     kind = element.WhichOneof("type")
     if kind == "code":
-        return element.code.code_text
-    if kind in {"markdown", "text", "alert"}:
-        return getattr(element, kind).body
-    return ""
+        return [element.code.code_text]
+    if kind == "markdown":
+        return [text for _, text in markdown_parts(element.markdown.body)]
+    if kind in {"text", "alert"} and getattr(element, kind).body:
+        return [getattr(element, kind).body]
+    return []
 
 
 class _Tab:

@@ -6,11 +6,11 @@ from ui.exercises import show_exercises
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
+    result_text,
     run_lesson,
     show_closing,
     show_goal,
     show_program,
-    show_result,
     vector_input,
 )
 
@@ -30,12 +30,19 @@ def lesson_body() -> None:
     st.subheader(t("scalar.step_run"), divider="gray")
     lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)
     if lesson:
-        st.latex(lesson.latex)
+        # The formula and the three results as one element: a new x sends each element again.
+        expected_label = t("scalar.expected_label", formula=lesson.gradient_latex)
         with st.container(key="scalar_result"):
-            show_result(t("scalar.y_label"), lesson.y_printed)
-            show_result(t("scalar.grad_label"), lesson.grad_printed)
-            formula = lesson.gradient_latex
-            show_result(t("scalar.expected_label", formula=formula), lesson.expected_printed)
+            st.markdown(
+                "\n\n".join(
+                    [
+                        f"$$\n{lesson.latex}\n$$",
+                        result_text(t("scalar.y_label"), lesson.y_printed),
+                        result_text(t("scalar.grad_label"), lesson.grad_printed),
+                        result_text(expected_label, lesson.expected_printed),
+                    ]
+                )
+            )
         if lesson.matches:
             st.success(
                 t("scalar.match", diff=f"{lesson.max_abs_diff:.3g}"), icon=":material/check:"

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from ui.text import markdown_parts
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_PAGES = (
     "scalar",
@@ -39,7 +41,23 @@ def open_page(page: str, language: str = "en") -> AppTest:
 
 
 def code_blocks(at: AppTest) -> list[str]:
-    return [block.value for block in at.code]
+    """Every code block on the page in page order: st.code's and those inside Markdown."""
+    return [
+        text
+        for leaf in (*_leaves(at.main), *_leaves(at.sidebar))
+        for kind, text in _parts(leaf)
+        if kind == "code"
+    ]
+
+
+def _parts(element) -> list[tuple[str, str]]:
+    """("code", text) for a code block, ("text", text) for anything else with a value; a
+    Markdown element gives its prose and its code blocks in order."""
+    if element.type == "code":
+        return [("code", element.value)]
+    if element.type == "markdown":
+        return markdown_parts(element.value)
+    return [("text", str(element.value))] if hasattr(element, "value") else []
 
 
 def program_and_output(at: AppTest) -> tuple[str, str]:
@@ -83,15 +101,17 @@ def texts(at: AppTest) -> str:
 
 def keyed_contents(at: AppTest, key: str) -> list[str]:
     """The texts and code blocks inside `st.container(key=key)`, in page order."""
-    block = _find_keyed(at.main, key)
-    assert block is not None, f"no container with key {key!r}"
-    return [str(element.value) for element in _leaves(block) if hasattr(element, "value")]
+    return [text for _, text in _keyed_parts(at, key)]
 
 
 def keyed_codes(at: AppTest, key: str) -> list[str]:
+    return [text for kind, text in _keyed_parts(at, key) if kind == "code"]
+
+
+def _keyed_parts(at: AppTest, key: str) -> list[tuple[str, str]]:
     block = _find_keyed(at.main, key)
     assert block is not None, f"no container with key {key!r}"
-    return [element.value for element in _leaves(block) if element.type == "code"]
+    return [part for element in _leaves(block) for part in _parts(element)]
 
 
 def _find_keyed(node, key: str):

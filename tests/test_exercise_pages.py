@@ -17,6 +17,7 @@ from lessons.practice.exercises import EXERCISES, answer, judge, program, shown_
 from tests.helpers import (
     LESSON_PAGES,
     PRACTICE_PAGES,
+    code_blocks,
     decode,
     keyed_codes,
     keyed_contents,
@@ -138,10 +139,10 @@ def test_the_hints_come_in_steps_then_the_answer_torch_prints_and_why(language):
     assert f"{exercise.key}_reveal" not in [b.key for b in at.button]
     at.button(key=f"{exercise.key}_hint_2").click().run()
     assert [box.value for box in at.info if box.value in (nudge, rule)] == [nudge, rule]
-    assert shown_answer(exercise) not in [block.value for block in at.code]
+    assert shown_answer(exercise) not in code_blocks(at)
     assert why not in [text.value for text in at.markdown]
     at.button(key=f"{exercise.key}_reveal").click().run()
-    assert shown_answer(exercise) in [block.value for block in at.code]
+    assert shown_answer(exercise) in code_blocks(at)
     assert why in [text.value for text in at.markdown]
 
 

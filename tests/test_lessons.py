@@ -1,5 +1,7 @@
 """The lessons compute what the notes say, and what the references say, for any input."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -39,6 +41,23 @@ def test_scalar_lesson_agrees_with_its_hand_derived_gradient(name):
     torch.testing.assert_close(lesson.grad, lesson.expected, rtol=0, atol=FLOAT32_TOLERANCE)
     assert lesson.matches
     assert lesson.max_abs_diff <= FLOAT32_TOLERANCE
+
+
+@pytest.mark.parametrize("name", list(SCALAR_FUNCTIONS))
+@pytest.mark.parametrize("x_text", ["1, 2, 3", "0.1, -2.7, 3.3, 1e-3", "0"])
+def test_scalar_lesson_shows_each_tensor_as_torch_prints_it(name, x_text):
+    lesson = scalar_lesson(x_text, name)
+    assert lesson.expected_printed == str(lesson.expected)
+    assert lesson.grad_printed == str(lesson.grad)
+
+
+def test_a_hand_derived_gradient_unlike_x_grad_is_printed_for_itself(monkeypatch):
+    function = SCALAR_FUNCTIONS["two_dot"]
+    off = dataclasses.replace(function, gradient=lambda x: 4 * x + 0.5)
+    monkeypatch.setitem(SCALAR_FUNCTIONS, "two_dot", off)
+    lesson = scalar_lesson("1, 2, 3", "two_dot")
+    assert lesson.expected_printed == str(torch.tensor([4.5, 8.5, 12.5]))
+    assert lesson.grad_printed == str(torch.tensor([4.0, 8.0, 12.0])) and not lesson.matches
 
 
 def test_scalar_lesson_mean_gradient_is_one_over_n():

@@ -29,7 +29,7 @@ MISSING = MISSING_MARK.format(key="")[0]
 
 def shown_tensors(at) -> list[str]:
     """The tensors the page shows as code, in page order."""
-    return [block.value for block in at.code if block.value.startswith("tensor(")]
+    return [block for block in code_blocks(at) if block.startswith("tensor(")]
 
 
 def raised(statement) -> str:

@@ -16,7 +16,7 @@ from tests.helpers import open_page
 from tests.test_exercise_pages import answer_and_check
 from tests.test_playground_page import open_link
 from ui.session import Translator
-from ui.text import Markdown, code, code_list, message, plain, visible
+from ui.text import Markdown, code, code_block, code_list, markdown_parts, message, plain, visible
 
 # The injection: a name that closes the code span it is quoted in.
 INJECTION = (
@@ -83,6 +83,30 @@ def test_code_spans_outlast_every_backtick_run_and_show_line_breaks():
     assert code(INJECTION).startswith("``x`\\n\\n## :red[Session expired]")
     assert code_list(["a", "b`"]) == "`a`, `` b` ``"
     assert active_markup(code(INJECTION)) == []
+
+
+def test_code_blocks_outlast_every_backtick_run_and_read_back_whole():
+    assert code_block("tensor([1.])") == "```text\ntensor([1.])\n```"
+    assert code_block("a\n````\nb", "python") == "`````python\na\n````\nb\n`````"
+    body = "\n\n".join(["$$y$$\n\nx.grad", code_block("a\n```"), "then", code_block("")])
+    assert markdown_parts(body) == [
+        ("text", "$$y$$\n\nx.grad"),
+        ("code", "a\n```"),
+        ("text", "then"),
+        ("code", ""),
+    ]
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="ab $\n", min_size=1).filter(str.strip), st.text("ab`\n $")),
+        max_size=4,
+    )
+)
+def test_prose_and_code_blocks_read_back_as_they_were_joined(pairs):
+    parts = [part for prose, block in pairs for part in (("text", prose.strip()), ("code", block))]
+    body = "\n\n".join(code_block(text) if kind == "code" else text for kind, text in parts)
+    assert markdown_parts(body) == parts
 
 
 def test_plain_text_escapes_every_mark_and_shows_control_characters():

@@ -1,5 +1,6 @@
 """What Streamlit's API does not reach in the whole document: its language, a KaTeX rule
-that turns every formula with an index into a scroll box, and scrolling to a linked step."""
+that turns every formula with an index into a scroll box, code blocks inside Markdown that
+do not wrap, and scrolling to a linked step."""
 
 import json
 
@@ -29,8 +30,14 @@ const timer = setInterval(() => {{
 # Streamlit colours numbers in highlighted code from a fixed palette, not the theme: its
 # blue-green falls short of 4.5 : 1 on the code background (axe, on /nograd); this
 # darker one gives about 5.4 : 1 there.
+# A code block inside Markdown (ui/text.py's code_block) wraps its lines and keeps its
+# padding as st.code(wrap_lines=True) does: the highlighter writes white-space: pre on it.
 _STYLES = """<style>
 .katex-display .vlist-t2 { margin-right: 0; }
+[data-testid="stMarkdownPre"] pre { padding-right: 1rem; }
+[data-testid="stMarkdownPre"] code {
+  display: inline; padding-right: 0; white-space: pre-wrap !important; overflow-wrap: break-word;
+}
 [data-testid="stCode"] .token.number, [data-testid="stCode"] .token.regex { color: #0b6e63; }
 </style>"""
 

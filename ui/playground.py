@@ -38,7 +38,7 @@ from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from lessons.vjp import VectorChoice
 from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
-from ui.text import code, code_list, message, visible
+from ui.text import code, code_block, code_list, message, visible
 from ui.widgets import show_matrix, show_torch_error
 
 PAGE = "playground"
@@ -315,14 +315,16 @@ def _move_step(offset: int) -> None:
 # The box the graph scrolls in: its height follows the screen's, so that on a phone the
 # step panel below it starts within the same screen.
 GRAPH_KEY = "playground_graph"
-SCROLL_KEY = "playground_graph_scroll"
 # Streamlit caps the graph's svg at its column's width (max-width: 100%), shrinking a large
-# graph's text to a few pixels: here the svg keeps its own size, and the box scrolls.
+# graph's text to a few pixels: here the svg keeps its own size, and the box scrolls. The
+# box also holds the script that scrolls it, which takes no room.
 _GRAPH_STYLES = f"""<style>
 .st-key-{GRAPH_KEY} {{ max-height: min(36rem, 60vh); overflow: auto; }}
 @media (max-width: 640px) {{ .st-key-{GRAPH_KEY} {{ max-height: 40vh; }} }}
 .st-key-{GRAPH_KEY} [data-testid="stGraphVizChart"] svg {{ max-width: none; }}
-.st-key-{SCROLL_KEY} {{ display: none; }}
+.st-key-{GRAPH_KEY} [data-testid="stElementContainer"]:has(> [data-testid="stHtml"]) {{
+  display: none;
+}}
 </style>"""
 # Centres node `n{index}` in the graph's box once d3-graphviz has drawn it (it draws after
 # the script runs), scrolling only that box, never the page. The script's text changes with
@@ -348,10 +350,10 @@ _SCROLL_SCRIPT = """<script>
 
 
 def _scroll_to_node(index: int) -> None:
-    """Bring the graph's node `index` into view. The script holds only that number."""
-    with st.container(key=SCROLL_KEY):
-        script = _SCROLL_SCRIPT.format(index=int(index), box=GRAPH_KEY)
-        st.html(script, unsafe_allow_javascript=True)
+    """Bring the graph's node `index` into view. The script holds only that number; it sits
+    in the graph's box, where the styles above hide it."""
+    script = _SCROLL_SCRIPT.format(index=int(index), box=GRAPH_KEY)
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def graph_dot(lesson: PlaygroundSnapshot, number: int) -> str:
@@ -369,7 +371,7 @@ def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
         with st.container(key=GRAPH_KEY):
             # "content": the width Graphviz gave the graph, not the column's.
             st.graphviz_chart(graph_dot(lesson, number), width="content")
-        _scroll_to_node(lesson.steps[number - 1].node)
+            _scroll_to_node(lesson.steps[number - 1].node)
         return
     limits = {"max_nodes": MAX_DRAWN_NODES, "max_edges": MAX_DRAWN_EDGES}
     limits |= {"max_in_degree": MAX_DRAWN_IN_DEGREE, "max_boxes": MAX_DRAWN_BOXES}
@@ -378,39 +380,41 @@ def show_graph(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
 
 def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     """The chain rule at the node of this step, from torch's own records: what arrived,
-    what the node saved, its local rule, and what the rule and the engine passed on."""
+    what the node saved, its local rule, and what the rule and the engine passed on.
+
+    As few elements as the panel allows (a step sends every one of them again): its texts
+    and code blocks are one Markdown element, and a box only where a verdict stands apart."""
     step = lesson.steps[number - 1]
     node = lesson.graph.nodes[step.node]
     result = lesson.result_name
-    paragraphs = [t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind)]
+    parts = [t("playground.step_runs", number=number, total=len(lesson.steps), kind=node.kind)]
     if node.source:
         made = "step_made_within" if node.within else "step_made_by"
-        paragraphs.append(message(t, f"playground.{made}", code=node.source))
+        parts.append(message(t, f"playground.{made}", code=node.source))
     # With v, what arrives is vᵀ·∂result/∂(this output): the gradient of Σ vᵢ resultᵢ.
     incoming = "step_incoming" if lesson.v is None else "step_incoming_v"
-    paragraphs.append(message(t, f"playground.{incoming}", result=result))
-    # One element, not three: each element of a step is sent again at every step.
-    st.markdown("\n\n".join(paragraphs))
-    st.code(step.incoming, language="text", wrap_lines=True)
-    _show_saved(t, step)
+    parts += [message(t, f"playground.{incoming}", result=result), code_block(step.incoming)]
+    parts += _saved_text(t, step)
     if node.is_leaf:
-        _show_contributions(t, lesson, step, node)
+        parts += _contributions_text(t, lesson, step)
+        st.markdown("\n\n".join(parts))
+        leaf = message(t, "playground.step_leaf", name=", ".join(node.names), result=result)
+        st.success(leaf, icon=":material/check:")
         return
-    _show_rule(t, step, node)
-    for edge, target in _passes(lesson, step):
-        label = f" ({code_list([target.label])})" if target.label else ""
-        st.markdown(t("playground.step_passes", kind=target.kind, label=label))
-        st.code(_sent_and_computed(t, step, edge), language="text", wrap_lines=True)
+    if not step.has_rule:
+        st.markdown("\n\n".join(parts))
+        st.info(t("playground.step_no_rule", kind=node.kind), icon=":material/info:")
+        parts = []
+    parts += _rule_text(t, step) + _passes_text(t, lesson, step)
     if step.difference is not None:
-        st.caption(t("playground.step_difference", difference=f"{step.difference:.3g}"))
+        parts.append(t("playground.step_difference", difference=f"{step.difference:.3g}"))
+    st.markdown("\n\n".join(parts))
 
 
-def _show_saved(t: Translator, step: StepText) -> None:
+def _saved_text(t: Translator, step: StepText) -> list[str]:
     if not step.saved:
-        st.markdown(t("playground.step_saved_nothing"))
-        return
-    st.markdown(t("playground.step_saved"))
-    st.code(_saved_lines(t, step), language="python", wrap_lines=True)
+        return [t("playground.step_saved_nothing")]
+    return [t("playground.step_saved"), code_block(_saved_lines(t, step), "python")]
 
 
 def _saved_lines(t: Translator, step: StepText) -> str:
@@ -423,15 +427,23 @@ def _saved_lines(t: Translator, step: StepText) -> str:
     return "\n".join(lines)
 
 
-def _show_rule(t: Translator, step: StepText, node: Node) -> None:
+def _rule_text(t: Translator, step: StepText) -> list[str]:
     if not step.has_rule:
-        st.info(t("playground.step_no_rule", kind=node.kind), icon=":material/info:")
-        return
-    st.markdown(t("playground.step_rule"))
+        return []
     rule = f"{step.formula}\n{t('playground.step_here')} {visible(step.here)}"
-    st.code(rule, language="text", wrap_lines=True)
+    parts = [t("playground.step_rule"), code_block(rule)]
     if "[" in step.formula:
-        st.caption(t("playground.step_brackets"))
+        parts.append(t("playground.step_brackets"))
+    return parts
+
+
+def _passes_text(t: Translator, lesson: PlaygroundSnapshot, step: StepText) -> list[str]:
+    parts = []
+    for edge, target in _passes(lesson, step):
+        label = f" ({code_list([target.label])})" if target.label else ""
+        parts.append(t("playground.step_passes", kind=target.kind, label=label))
+        parts.append(code_block(_sent_and_computed(t, step, edge)))
+    return parts
 
 
 def _sent_and_computed(t: Translator, step: StepText, edge: Edge) -> str:
@@ -443,18 +455,17 @@ def _sent_and_computed(t: Translator, step: StepText, edge: Edge) -> str:
     return f"{engine}: {sent}\n{rule}: {computed}"
 
 
-def _show_contributions(
-    t: Translator, lesson: PlaygroundSnapshot, step: StepText, node: Node
-) -> None:
-    """Each edge's contribution to this leaf, their sum, and that the sum is .grad."""
-    name, result = ", ".join(node.names), lesson.result_name
-    if step.contributions:
-        st.markdown(message(t, "playground.step_contributions", name=name))
-        st.code(_contribution_lines(lesson, step), language="text", wrap_lines=True)
-        difference = f"{step.total_difference:.3g}"
-        st.caption(message(t, "playground.step_contributions_sum", name=name, diff=difference))
-    leaf = message(t, "playground.step_leaf", name=name, result=result)
-    st.success(leaf, icon=":material/check:")
+def _contributions_text(t: Translator, lesson: PlaygroundSnapshot, step: StepText) -> list[str]:
+    """Each edge's contribution to this leaf and their sum (which the verdict says is .grad)."""
+    if not step.contributions:
+        return []
+    name = ", ".join(lesson.graph.nodes[step.node].names)
+    difference = f"{step.total_difference:.3g}"
+    return [
+        message(t, "playground.step_contributions", name=name),
+        code_block(_contribution_lines(lesson, step)),
+        message(t, "playground.step_contributions_sum", name=name, diff=difference),
+    ]
 
 
 def _contribution_lines(lesson: PlaygroundSnapshot, step: StepText) -> str:

@@ -9,6 +9,7 @@ reaches the page through this module only:
   fenced with more backticks than any run in it, so nothing in it can close the span;
   elsewhere every ASCII punctuation mark is backslash-escaped.
 - `code(text)`: the text as a code span of its own; `plain(text)`: escaped, outside code.
+- `code_block(text)`: the text as a fenced code block, fenced in the same way.
 
 Line breaks and other control or invisible format characters are written as Python writes
 them (`\\n`, `\\u202e`), in code and out: a blank line would end a code span and start a new
@@ -27,6 +28,8 @@ _MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
 _BACKTICKS = re.compile(r"`+")
 # A code span of a message, as the catalogs write them: one backtick on each side.
 _TEMPLATE_CODE = re.compile(r"(`[^`]+`)")
+# A block of code_block's: its closing fence is its opening one, longer than any run inside.
+_CODE_BLOCK = re.compile(r"^(`{3,})[^`\n]*\n(.*?)\n\1$", re.MULTILINE | re.DOTALL)
 
 
 class Markdown(str):
@@ -49,12 +52,40 @@ def code(text: object) -> Markdown:
     shown = visible(str(text))
     if not shown:
         return Markdown("")
-    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(shown)), default=0) + 1)
+    fence = "`" * (_longest_backticks(shown) + 1)
     # Markdown strips one space from each end of a span that has both; a span that starts
     # or ends with a backtick needs that space to be told apart from its fence.
     if shown[:1] in ("`", " ") or shown[-1:] in ("`", " "):
         shown = f" {shown} "
     return Markdown(f"{fence}{shown}{fence}")
+
+
+def code_block(text: object, language: str = "text") -> Markdown:
+    """Text as a fenced code block, whatever backticks it holds. A label and its value in one
+    Markdown element, where a label and st.code would be two: Streamlit sends each element
+    as a message of its own, and a click pays for every one it sends again."""
+    shown = str(text)
+    fence = "`" * max(3, _longest_backticks(shown) + 1)
+    return Markdown(f"{fence}{language}\n{shown}\n{fence}")
+
+
+def markdown_parts(body: str) -> list[tuple[str, str]]:
+    """What a Markdown element of prose and code_blocks holds, in order: ("text", prose) for
+    the prose between blocks, ("code", text) for each block. For readers of what a page sent:
+    the tests, and the benchmark's learners."""
+    parts, start = [], 0
+    for block in _CODE_BLOCK.finditer(body):
+        if body[start : block.start()].strip():
+            parts.append(("text", body[start : block.start()].strip()))
+        parts.append(("code", block.group(2)))
+        start = block.end()
+    if body[start:].strip():
+        parts.append(("text", body[start:].strip()))
+    return parts
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
 
 
 def code_list(items: Iterable[object]) -> Markdown:

@@ -15,7 +15,7 @@ from lessons.program import Program
 from lessons.vjp import MAX_SEED, PRESETS, VectorChoice
 from ui.links import fill_choice, first_link_text, refused_link_text, take_link, write_link
 from ui.session import Translator
-from ui.text import message
+from ui.text import code_block, message
 
 Lesson = TypeVar("Lesson")
 
@@ -202,11 +202,9 @@ def show_jacobian(
 
 def show_program(t: Translator, program: Program) -> None:
     st.subheader(t("common.program"), divider="gray")
-    st.caption(t("common.program_intro"))
     # Wrapping changes only the display: the copy button copies the lines as they are.
     st.code(program.code, language="python", wrap_lines=True)
-    st.markdown(t("common.output"))
-    st.code(program.output, language="text", wrap_lines=True)
+    st.markdown(result_text(t("common.program_prints"), program.output))
 
 
 def show_closing(t: Translator, page: str, tries: int) -> None:
@@ -219,5 +217,10 @@ def show_closing(t: Translator, page: str, tries: int) -> None:
 def show_result(label: str, value: object) -> None:
     """A labelled result stacked on its own full-width, wrapping block, so that no narrow
     column cuts it off, on a phone as on a laptop."""
-    st.markdown(label)
-    st.code(str(value), language="text", wrap_lines=True)
+    st.markdown(result_text(label, value))
+
+
+def result_text(label: str, value: object) -> str:
+    """A label and its value as one Markdown element: the value in a code block that wraps
+    its lines (ui/document.py), as st.code(wrap_lines=True) does."""
+    return f"{label}\n\n{code_block(value)}"
