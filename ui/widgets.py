@@ -201,10 +201,11 @@ def show_jacobian(
 
 
 def show_program(t: Translator, program: Program) -> None:
+    """The program and what it prints, as one element. Its lines wrap (ui/document.py); that
+    changes only the display: the copy button copies the lines as they are."""
     st.subheader(t("common.program"), divider="gray")
-    # Wrapping changes only the display: the copy button copies the lines as they are.
-    st.code(program.code, language="python", wrap_lines=True)
-    st.markdown(result_text(t("common.program_prints"), program.output))
+    code = code_block(program.code, "python")
+    st.markdown(f"{code}\n\n{result_text(t('common.program_prints'), program.output)}")
 
 
 def show_closing(t: Translator, page: str, tries: int) -> None:
