@@ -231,6 +231,9 @@ def _record_delta(run: Run, message: ForwardMsg) -> None:
         run.elements[path] = delta.new_element
         run.fragments[path] = delta.fragment_id
     elif delta.HasField("add_block") and delta.add_block.id:
+        # A fragment's rerun may draw a keyed container at a new path: the old one is gone.
+        for stale in [at for at, known in run.block_ids.items() if known == delta.add_block.id]:
+            del run.block_ids[stale]
         run.block_ids[path] = delta.add_block.id
 
 
