@@ -6,7 +6,7 @@ from ui.document import STEP_PARAM
 from ui.navigation import lesson_page
 from ui.session import Translator, start_page
 from ui.text import code, message
-from ui.widgets import linked, run_lesson, show_goal
+from ui.widgets import linked, run_lesson, show_goal, show_result
 
 PASTE_LINK = Link("q")
 
@@ -27,8 +27,7 @@ def show_finding(t: Translator, finding: Finding) -> None:
         st.success(t("errors_finder.found"), icon=":material/check:")
         st.markdown(t(f"errors_finder.{known.key}"))
         st.markdown(message(t, "errors_finder.you_pasted", text=finding.pasted))
-        st.markdown(t("errors_finder.torch_here"))
-        st.code(known.label, language="text", wrap_lines=True)
+        show_result(t("errors_finder.torch_here"), known.label)
         show_lesson_link(t, known)
 
 

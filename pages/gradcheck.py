@@ -25,6 +25,7 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_program,
+    show_result,
     vector_input,
 )
 
@@ -106,16 +107,14 @@ def lesson_body() -> None:
         linked_toggle(t, "bug", t("gradcheck.bug_label"), BUG_KEY)
         st.code(lesson.square_source, language="python", wrap_lines=True)
         with st.container(key="gradcheck_result"):
-            st.markdown(t("gradcheck.square_grad"))
-            st.code(str(lesson.square_grad), language="text", wrap_lines=True)
+            show_result(t("gradcheck.square_grad"), str(lesson.square_grad))
         if lesson.square_verdict:
             st.success(t("gradcheck.square_true"), icon=":material/check:")
         else:
             st.warning(t("gradcheck.square_false"))
         if lesson.square_error is not None:
             st.markdown(t("gradcheck.square_report"))
-            st.markdown(t("common.torch_said"))
-            st.code(lesson.square_error.label, language="text", wrap_lines=True)
+            show_result(t("common.torch_said"), lesson.square_error.label)
 
         show_program(t, lesson.program)
 

@@ -9,6 +9,7 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_program,
+    show_result,
     show_torch_error,
     vector_input,
 )
@@ -26,12 +27,10 @@ def lesson_body() -> None:
 
     lesson = run_lesson(t, graph_lesson, x_text, t.language)
     if lesson:
-        st.markdown(t("graph.graph_intro"))
-        st.code("\n".join(GRAPH_LINES), language="python", wrap_lines=True)
+        show_result(t("graph.graph_intro"), "\n".join(GRAPH_LINES), "python")
 
         st.subheader(t("graph.step_twice"), divider="gray", anchor="twice")
-        st.markdown(t("graph.first_call"))
-        st.code(str(lesson.first_grad), language="text", wrap_lines=True)
+        show_result(t("graph.first_call"), str(lesson.first_grad))
         st.markdown(t("graph.second_call"))
         show_torch_error(t, lesson.second_pass_error)
         st.markdown(t("graph.retain_intro"))
@@ -44,8 +43,7 @@ def lesson_body() -> None:
         st.caption(t("graph.retain_cost"))
 
         st.subheader(t("graph.step_leaves"), divider="gray", anchor="leaves")
-        st.markdown(t("graph.leaves_intro"))
-        st.code(str(lesson.nonleaf_grad), language="text", wrap_lines=True)
+        show_result(t("graph.leaves_intro"), str(lesson.nonleaf_grad))
         if lesson.nonleaf_warnings:
             st.markdown(t("graph.torch_warned"))
             for warning in lesson.nonleaf_warnings:

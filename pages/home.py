@@ -2,6 +2,7 @@ import streamlit as st
 
 from ui.navigation import ERRORS, LESSONS, PRACTICE
 from ui.session import start_page
+from ui.widgets import show_result
 
 t = start_page()
 
@@ -24,5 +25,4 @@ with st.expander(t("home.notation_title")):
     st.markdown(t("home.notation_body"))
 
 st.subheader(t("home.run_title"), divider="gray")
-st.markdown(t("home.run_body"))
-st.code(t("home.run_commands").strip(), language="bash", wrap_lines=True)
+show_result(t("home.run_body"), t("home.run_commands").strip(), "bash")

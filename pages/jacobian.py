@@ -20,6 +20,7 @@ from ui.widgets import (
     show_closing,
     show_goal,
     show_jacobian,
+    show_result,
     vector_input,
 )
 
@@ -58,8 +59,7 @@ def lesson_body() -> None:
         passes = st.container()
 
         st.subheader(t("jacobian.step_batched"), divider="gray")
-        st.markdown(t("jacobian.batched_intro", m=m))
-        st.code(lesson.batched_code, language="python", wrap_lines=True)
+        show_result(t("jacobian.batched_intro", m=m), lesson.batched_code, "python")
         show_jacobian(
             t,
             lesson.batched.numpy(),

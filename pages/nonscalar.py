@@ -63,8 +63,7 @@ def lesson_body() -> None:
         st.latex(lesson.jacobian_latex)
         show_jacobian(t, lesson.jacobian.numpy(), "nonscalar.jacobian_chart", "nonscalar_jacobian")
         st.caption(t("nonscalar.jacobian_check", diff=f"{lesson.jacobian_max_abs_diff:.3g}"))
-        st.markdown(t("nonscalar.full_jacobian"))
-        st.code(f"J = {JACOBIAN_CALLS[0]}", language="python", wrap_lines=True)
+        show_result(t("nonscalar.full_jacobian"), f"J = {JACOBIAN_CALLS[0]}", "python")
         with st.container(key="nonscalar_full_jacobian"):
             show_result(t("nonscalar.full_jacobian_output"), lesson.jacobian)
         if lesson.jacrev_agrees:
@@ -78,8 +77,7 @@ def lesson_body() -> None:
         st.markdown(t("nonscalar.ways_intro"))
         with st.container(key="nonscalar_result"):
             for number, way in enumerate(lesson.ways_out, start=1):
-                st.markdown(t("nonscalar.way", number=number))
-                st.code(way.statement, language="python", wrap_lines=True)
+                show_result(t("nonscalar.way", number=number), way.statement, "python")
                 if way.returned is not None:
                     show_result(t("nonscalar.returned"), way.returned)
                 show_result(t("nonscalar.x_grad_after"), way.x_grad)

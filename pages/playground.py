@@ -19,7 +19,7 @@ from ui.playground import (
     read_link_once,
     show_jacobians,
     show_link_warnings,
-    show_result,
+    show_run,
     show_steps,
     show_steps_table,
 )
@@ -81,7 +81,7 @@ def lesson_body() -> None:
         t, "playground_lesson", playground_snapshot, rows, expression, choice, t.language
     )
     if lesson:
-        show_result(t, lesson)
+        show_run(t, lesson)
 
         st.subheader(t("playground.step_graph"), divider="gray")
         st.markdown(message(t, "playground.graph_intro", name=lesson.result_name))

@@ -45,12 +45,12 @@ def code_blocks(at: AppTest) -> list[str]:
     return [
         text
         for leaf in (*_leaves(at.main), *_leaves(at.sidebar))
-        for kind, text in _parts(leaf)
+        for kind, text in element_parts(leaf)
         if kind == "code"
     ]
 
 
-def _parts(element) -> list[tuple[str, str]]:
+def element_parts(element) -> list[tuple[str, str]]:
     """("code", text) for a code block, ("text", text) for anything else with a value; a
     Markdown element gives its prose and its code blocks in order."""
     if element.type == "code":
@@ -111,7 +111,7 @@ def keyed_codes(at: AppTest, key: str) -> list[str]:
 def _keyed_parts(at: AppTest, key: str) -> list[tuple[str, str]]:
     block = _find_keyed(at.main, key)
     assert block is not None, f"no container with key {key!r}"
-    return [part for element in _leaves(block) for part in _parts(element)]
+    return [part for element in _leaves(block) for part in element_parts(element)]
 
 
 def _find_keyed(node, key: str):

@@ -19,6 +19,7 @@ from tests.helpers import (
     PRACTICE_PAGES,
     code_blocks,
     decode,
+    element_parts,
     keyed_codes,
     keyed_contents,
     open_page,
@@ -198,10 +199,11 @@ def shown_numbers(at, page) -> list[float]:
         text for exercise in EXERCISES[page] for text in keyed_contents(at, f"{exercise.key}_box")
     }
     texts = [
-        str(element.value)
+        text
         for kind in ("markdown", "code", "caption", "info", "success", "warning", "latex")
         for element in getattr(at, kind)
-        if str(element.value) not in boxed
+        for _, text in element_parts(element)
+        if text not in boxed
     ]
     texts += [frame.value.to_string() for frame in at.dataframe]
     # Chart data, numbers or labels (labels such as x₁ add their digits, harmlessly).

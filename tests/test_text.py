@@ -86,7 +86,7 @@ def test_code_spans_outlast_every_backtick_run_and_show_line_breaks():
 
 
 def test_code_blocks_outlast_every_backtick_run_and_read_back_whole():
-    assert code_block("tensor([1.])") == "```text\ntensor([1.])\n```"
+    assert code_block("tensor([1.])\n") == "```text\ntensor([1.])\n```"
     assert code_block("a\n````\nb", "python") == "`````python\na\n````\nb\n`````"
     body = "\n\n".join(["$$y$$\n\nx.grad", code_block("a\n```"), "then", code_block("")])
     assert markdown_parts(body) == [
@@ -104,7 +104,8 @@ def test_code_blocks_outlast_every_backtick_run_and_read_back_whole():
     )
 )
 def test_prose_and_code_blocks_read_back_as_they_were_joined(pairs):
-    parts = [part for prose, block in pairs for part in (("text", prose.strip()), ("code", block))]
+    parts = [(("text", prose.strip()), ("code", block.strip("\n"))) for prose, block in pairs]
+    parts = [part for pair in parts for part in pair]
     body = "\n\n".join(code_block(text) if kind == "code" else text for kind, text in parts)
     assert markdown_parts(body) == parts
 

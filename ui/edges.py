@@ -89,8 +89,7 @@ def show_anomaly(t: Translator, anomaly: Anomaly) -> None:
     with st.container(key="edges_anomaly_said"):
         st.code(f"RuntimeError: {anomaly.error}", language="text", wrap_lines=True)
         if anomaly.warning is not None:
-            st.markdown(t("edges.anomaly_warned"))
-            st.code(f"UserWarning: {anomaly.warning}", language="text", wrap_lines=True)
+            show_result(t("edges.anomaly_warned"), f"UserWarning: {anomaly.warning}")
     st.markdown(t("edges.anomaly_why"))
 
 
@@ -162,8 +161,7 @@ def _show_gradcheck(t: Translator, close_up: CloseUp, numbers: dict[str, str]) -
         mean = (close_up.left + close_up.right) / 2
         st.warning(t("edges.gradcheck_passes_at_kink", **numbers, mean=f"{mean:g}"))
     else:
-        st.markdown(t("edges.gradcheck_fails_at_kink", **numbers))
-        st.code(close_up.error.label, language="text", wrap_lines=True)
+        show_result(t("edges.gradcheck_fails_at_kink", **numbers), close_up.error.label)
     if close_up.passes_beside:
         st.success(t("edges.gradcheck_passes_beside", **beside), icon=":material/check:")
     else:

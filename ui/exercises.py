@@ -27,7 +27,7 @@ from ui.practice import (
     work,
 )
 from ui.session import Translator
-from ui.widgets import run_lesson
+from ui.widgets import run_lesson, show_result
 
 # A nudge (what to look at), then the rule; the answer only after both.
 HINT_STEPS = ("nudge", "rule")
@@ -47,8 +47,8 @@ def show_exercises(t: Translator, page: str) -> None:
 
 def _show_exercise(t: Translator, exercise: Exercise, number: int) -> None:
     task = exercise.key
-    st.markdown(t("exercises.question", number=number, question=t(f"exercises.{task}")))
-    st.code(program(exercise), language="python", wrap_lines=True)
+    question = t("exercises.question", number=number, question=t(f"exercises.{task}"))
+    show_result(question, program(exercise), "python")
     if exercise.kind == "choice":
         st.radio(
             t("exercises.label_choice"),
@@ -105,8 +105,7 @@ def show_attempt(
 
 
 def _show_answer(t: Translator, exercise: Exercise) -> None:
-    st.markdown(t("exercises.answer_is"))
-    st.code(shown_answer(exercise), language="text", wrap_lines=True)
+    show_result(t("exercises.answer_is"), shown_answer(exercise))
 
 
 def _show_verdict(t: Translator, exercise: Exercise, verdict: Verdict) -> None:

@@ -109,8 +109,7 @@ def show_create_graph(t: Translator, lesson: HessianLesson) -> None:
     """Step 2: the gradient without and with a graph, torch's error, and row 1 of H."""
     st.markdown(t("higher.plain_intro"))
     show_result(t("higher.plain_label"), lesson.plain_gradient)
-    st.markdown(t("common.torch_said"))
-    st.code(lesson.second_error.label, language="text", wrap_lines=True)
+    show_result(t("common.torch_said"), lesson.second_error.label)
     st.markdown(t("higher.create_graph_intro"))
     show_result(t("higher.gradient_label"), lesson.gradient)
     st.markdown(message(t, "higher.gradient_node", node=lesson.gradient_node))

@@ -34,8 +34,7 @@ def show_version(t: Translator, lesson: InplaceLesson) -> None:
     before, after = lesson.versions
     st.markdown(t("inplace.version_intro", change=lesson.change_line, before=before, after=after))
     if lesson.backward_error is None:
-        st.markdown(t("inplace.backward_works"))
-        st.code(str(lesson.backward_grad), language="text", wrap_lines=True)
+        show_result(t("inplace.backward_works"), str(lesson.backward_grad))
         return
     st.markdown(t("inplace.backward_fails", node=lesson.node, before=before, after=after))
     show_torch_error(t, lesson.backward_error)
@@ -89,8 +88,11 @@ def show_leaf(t: Translator, lesson: InplaceLesson) -> None:
     st.markdown(t("inplace.leaf_intro", line=lesson.leaf_line))
     show_torch_error(t, lesson.leaf_error)
     st.markdown(t("inplace.leaf_version", version=lesson.leaf_version))
-    st.markdown(t("inplace.update_intro", lr=LEARNING_RATE, line=lesson.forward_line))
-    st.code("\n".join(UPDATE_LINES), language="python", wrap_lines=True)
+    show_result(
+        t("inplace.update_intro", lr=LEARNING_RATE, line=lesson.forward_line),
+        "\n".join(UPDATE_LINES),
+        "python",
+    )
     version, is_leaf, requires_grad = lesson.updated
     with st.container(key="inplace_update"):
         show_result(t("inplace.update_grad"), lesson.update_grad)

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from charts import MAX_ANNOTATED, symbols
 from lessons.jacobian import JacobianLesson, JacobianStep, jacobian_step
 from ui.session import Translator
-from ui.widgets import linked_slider, run_lesson, show_jacobian, show_program
+from ui.widgets import linked_slider, run_lesson, show_jacobian, show_program, show_result
 
 STEP_KEY = "jacobian_step"
 
@@ -56,13 +56,13 @@ def _show_passes(t: Translator, lesson: JacobianLesson) -> JacobianStep | None:
     unit_vector = symbols("e", step)[-1] if step else ""
     with st.container(key="jacobian_result"):
         if view.current_row:
-            st.markdown(t("jacobian.row_now", i=step, e=unit_vector))
-            st.code(str(lesson.rows[step - 1]), language="text", wrap_lines=True)
+            show_result(t("jacobian.row_now", i=step, e=unit_vector), str(lesson.rows[step - 1]))
         elif step:
             st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
         if view.current_column:
-            st.markdown(t("jacobian.column_now", j=step, e=unit_vector))
-            st.code(str(lesson.columns[step - 1]), language="text", wrap_lines=True)
+            show_result(
+                t("jacobian.column_now", j=step, e=unit_vector), str(lesson.columns[step - 1])
+            )
         elif step:
             st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
         if not step:

@@ -6,7 +6,8 @@ import streamlit as st
 from charts import labelled_table
 from lessons.nograd import Attempt, Cause, Shown
 from ui.session import Translator
-from ui.widgets import show_torch_error
+from ui.text import code_block
+from ui.widgets import show_result, show_torch_error
 
 
 def show_cause(t: Translator, cause: Cause) -> None:
@@ -38,12 +39,10 @@ def _show_attempt(t: Translator, attempt: Attempt) -> None:
 
 def _show_shown(t: Translator, shown: Shown) -> None:
     if shown.label:
-        st.markdown(f"`{shown.label}`")
-        st.code(str(shown.value), language="text", wrap_lines=True)
+        show_result(f"`{shown.label}`", shown.value)
     if shown.warnings:
-        st.markdown(t("nograd.torch_warned"))
-        for warning in shown.warnings:
-            st.code(warning.label, language="text", wrap_lines=True)
+        warnings = [code_block(warning.label) for warning in shown.warnings]
+        st.markdown("\n\n".join([t("nograd.torch_warned"), *warnings]))
 
 
 def show_summary_table(t: Translator, causes: tuple[Cause, ...]) -> None:

@@ -39,7 +39,7 @@ from lessons.vjp import VectorChoice
 from ui.links import fill_choice
 from ui.session import LANGUAGE_KEY, Translator
 from ui.text import code, code_block, code_list, message, visible
-from ui.widgets import show_matrix, show_torch_error
+from ui.widgets import show_matrix, show_result, show_torch_error
 
 PAGE = "playground"
 EXPRESSION_KEY = "f"
@@ -547,19 +547,17 @@ def _kind(lesson: PlaygroundSnapshot, step: StepText) -> str:
     return lesson.graph.nodes[step.node].kind
 
 
-def show_result(t: Translator, lesson: PlaygroundSnapshot) -> None:
+def show_run(t: Translator, lesson: PlaygroundSnapshot) -> None:
     """y, what torch said to y.backward(), the v used instead, and every input's .grad."""
     name = lesson.result_name
     st.code(lesson.code, language="python", wrap_lines=True)
-    st.markdown(message(t, "playground.y_is", name=name, shape=lesson.y_shape))
-    st.code(lesson.y, language="text", wrap_lines=True)
+    show_result(message(t, "playground.y_is", name=name, shape=lesson.y_shape), lesson.y)
     if not lesson.y_finite:
         st.warning(message(t, "playground.not_finite", name=name))
     if lesson.backward_error is not None:
         show_torch_error(t, lesson.backward_error)
     if lesson.v is not None:
-        st.markdown(message(t, "playground.v_used", name=name))
-        st.code(lesson.v, language="text", wrap_lines=True)
+        show_result(message(t, "playground.v_used", name=name), lesson.v)
     elif lesson.backward_error is None:
         st.markdown(message(t, "playground.single", name=name))
     if lesson.inputs:

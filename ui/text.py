@@ -64,7 +64,7 @@ def code_block(text: object, language: str = "text") -> Markdown:
     """Text as a fenced code block, whatever backticks it holds. A label and its value in one
     Markdown element, where a label and st.code would be two: Streamlit sends each element
     as a message of its own, and a click pays for every one it sends again."""
-    shown = str(text)
+    shown = str(text).strip("\n")  # as st.code shows it: no blank line at either end
     fence = "`" * max(3, _longest_backticks(shown) + 1)
     return Markdown(f"{fence}{language}\n{shown}\n{fence}")
 

@@ -176,8 +176,7 @@ def show_torch_error(t: Translator, message: str | None) -> None:
     if message is None:
         st.warning(t("common.no_error"))
         return
-    st.markdown(t("common.torch_said"))
-    st.code(f"RuntimeError: {message}", language="text", wrap_lines=True)
+    show_result(t("common.torch_said"), f"RuntimeError: {message}")
 
 
 def axis_titles(t: Translator, title_key: str) -> AxisTitles:
@@ -215,13 +214,13 @@ def show_closing(t: Translator, page: str, tries: int) -> None:
     st.info(t(f"{page}.summary_body"), icon=":material/lightbulb:")
 
 
-def show_result(label: str, value: object) -> None:
-    """A labelled result stacked on its own full-width, wrapping block, so that no narrow
-    column cuts it off, on a phone as on a laptop."""
-    st.markdown(result_text(label, value))
+def show_result(label: str, value: object, language: str = "text") -> None:
+    """A labelled result (or code) stacked on its own full-width, wrapping block, so that no
+    narrow column cuts it off, on a phone as on a laptop."""
+    st.markdown(result_text(label, value, language))
 
 
-def result_text(label: str, value: object) -> str:
+def result_text(label: str, value: object, language: str = "text") -> str:
     """A label and its value as one Markdown element: the value in a code block that wraps
     its lines (ui/document.py), as st.code(wrap_lines=True) does."""
-    return f"{label}\n\n{code_block(value)}"
+    return f"{label}\n\n{code_block(value, language)}"
