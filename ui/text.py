@@ -9,7 +9,9 @@ reaches the page through this module only:
   fenced with more backticks than any run in it, so nothing in it can close the span;
   elsewhere every ASCII punctuation mark is backslash-escaped.
 - `code(text)`: the text as a code span of its own; `plain(text)`: escaped, outside code.
-- `code_block(text)`: the text as a fenced code block, fenced in the same way.
+- `code_block(text)`: the text as a fenced code block, fenced in the same way, its lines as
+  they are (as st.code shows them): for torch's output and the app's own code; a visitor's
+  text inside one goes through `visible` first.
 
 Line breaks and other control or invisible format characters are written as Python writes
 them (`\\n`, `\\u202e`), in code and out: a blank line would end a code span and start a new
