@@ -107,7 +107,7 @@ def lesson_body() -> None:
         linked_toggle(t, "bug", t("gradcheck.bug_label"), BUG_KEY)
         st.code(lesson.square_source, language="python", wrap_lines=True)
         with st.container(key="gradcheck_result"):
-            show_result(t("gradcheck.square_grad"), str(lesson.square_grad))
+            show_result(t("gradcheck.square_grad"), lesson.square_grad)
         if lesson.square_verdict:
             st.success(t("gradcheck.square_true"), icon=":material/check:")
         else:

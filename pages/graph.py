@@ -30,7 +30,7 @@ def lesson_body() -> None:
         show_result(t("graph.graph_intro"), "\n".join(GRAPH_LINES), "python")
 
         st.subheader(t("graph.step_twice"), divider="gray", anchor="twice")
-        show_result(t("graph.first_call"), str(lesson.first_grad))
+        show_result(t("graph.first_call"), lesson.first_grad)
         st.markdown(t("graph.second_call"))
         show_torch_error(t, lesson.second_pass_error)
         st.markdown(t("graph.retain_intro"))
@@ -43,7 +43,7 @@ def lesson_body() -> None:
         st.caption(t("graph.retain_cost"))
 
         st.subheader(t("graph.step_leaves"), divider="gray", anchor="leaves")
-        show_result(t("graph.leaves_intro"), str(lesson.nonleaf_grad))
+        show_result(t("graph.leaves_intro"), lesson.nonleaf_grad)
         if lesson.nonleaf_warnings:
             st.markdown(t("graph.torch_warned"))
             for warning in lesson.nonleaf_warnings:

@@ -280,16 +280,18 @@ def test_a_snapshot_keeps_texts_only():
     assert not reachable_tensors([snapshot(lesson)])
 
 
+def paragraphs(at) -> list[str]:
+    return [part for element in at.markdown for part in element.value.split("\n\n")]
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_step_panel_shows_the_chain_rule_in_both_languages(language):
     messages = catalog(language)
     at = open_link({"f": "Q = 3*a**3 - b**2", "a": "2, 3", "b": "6, 4"}, language)
     assert messages["playground.step_order"] in [caption.value for caption in at.caption]
     step_button(at, "next").click().run()  # b ** 2, in the order this run took
-    markdown = [element.value for element in at.markdown]
-    paragraphs = [paragraph for text in markdown for paragraph in text.split("\n\n")]
-    assert messages["playground.step_made_by"].replace("{code}", "b ** 2") in paragraphs
-    assert messages["playground.step_saved"] in paragraphs
+    assert messages["playground.step_made_by"].replace("{code}", "b ** 2") in paragraphs(at)
+    assert messages["playground.step_saved"] in paragraphs(at)
     codes = code_blocks(at)
     six_four = str(torch.tensor([6.0, 4.0]))
     assert f"_saved_exponent = 2\n_saved_self = {six_four}  # b" in codes
@@ -299,13 +301,13 @@ def test_the_step_panel_shows_the_chain_rule_in_both_languages(language):
     sent = str(torch.tensor([-12.0, -8.0]))
     assert f"{engine}: {sent}\n{rule}: {sent}" in codes
     difference = messages["playground.step_difference"].format(difference="0")
-    assert difference in paragraphs
+    assert difference in paragraphs(at)
 
     step_button(at, "next").click().run()  # b's leaf
     codes = code_blocks(at)
     assert f"← b ** 2 (PowBackward0): {sent}\nΣ = {sent}" in codes
     total = messages["playground.step_contributions_sum"].format(name="b", diff="0")
-    assert total in [part for element in at.markdown for part in element.value.split("\n\n")]
+    assert total in paragraphs(at)
     assert not at.exception
 
 

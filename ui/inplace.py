@@ -34,7 +34,7 @@ def show_version(t: Translator, lesson: InplaceLesson) -> None:
     before, after = lesson.versions
     st.markdown(t("inplace.version_intro", change=lesson.change_line, before=before, after=after))
     if lesson.backward_error is None:
-        show_result(t("inplace.backward_works"), str(lesson.backward_grad))
+        show_result(t("inplace.backward_works"), lesson.backward_grad)
         return
     st.markdown(t("inplace.backward_fails", node=lesson.node, before=before, after=after))
     show_torch_error(t, lesson.backward_error)

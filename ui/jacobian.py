@@ -56,13 +56,11 @@ def _show_passes(t: Translator, lesson: JacobianLesson) -> JacobianStep | None:
     unit_vector = symbols("e", step)[-1] if step else ""
     with st.container(key="jacobian_result"):
         if view.current_row:
-            show_result(t("jacobian.row_now", i=step, e=unit_vector), str(lesson.rows[step - 1]))
+            show_result(t("jacobian.row_now", i=step, e=unit_vector), lesson.rows[step - 1])
         elif step:
             st.success(t("jacobian.reverse_finished", m=m), icon=":material/check:")
         if view.current_column:
-            show_result(
-                t("jacobian.column_now", j=step, e=unit_vector), str(lesson.columns[step - 1])
-            )
+            show_result(t("jacobian.column_now", j=step, e=unit_vector), lesson.columns[step - 1])
         elif step:
             st.success(t("jacobian.forward_finished", n=n), icon=":material/check:")
         if not step:

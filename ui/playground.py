@@ -396,9 +396,10 @@ def show_step(t: Translator, lesson: PlaygroundSnapshot, number: int) -> None:
     parts += [message(t, f"playground.{incoming}", result=result), code_block(step.incoming)]
     parts += _saved_text(t, step)
     if node.is_leaf:
-        parts += _contributions_text(t, lesson, step)
+        name = ", ".join(node.names)
+        parts += _contributions_text(t, lesson, step, name)
         st.markdown("\n\n".join(parts))
-        leaf = message(t, "playground.step_leaf", name=", ".join(node.names), result=result)
+        leaf = message(t, "playground.step_leaf", name=name, result=result)
         st.success(leaf, icon=":material/check:")
         return
     if not step.has_rule:
@@ -455,11 +456,12 @@ def _sent_and_computed(t: Translator, step: StepText, edge: Edge) -> str:
     return f"{engine}: {sent}\n{rule}: {computed}"
 
 
-def _contributions_text(t: Translator, lesson: PlaygroundSnapshot, step: StepText) -> list[str]:
-    """Each edge's contribution to this leaf and their sum (which the verdict says is .grad)."""
+def _contributions_text(
+    t: Translator, lesson: PlaygroundSnapshot, step: StepText, name: str
+) -> list[str]:
+    """Each edge's contribution to leaf `name` and their sum (the verdict says it is .grad)."""
     if not step.contributions:
         return []
-    name = ", ".join(lesson.graph.nodes[step.node].names)
     difference = f"{step.total_difference:.3g}"
     return [
         message(t, "playground.step_contributions", name=name),
