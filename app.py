@@ -4,6 +4,7 @@ import streamlit as st
 
 from i18n import LANGUAGES
 from ui.navigation import ERRORS, HOME, LESSONS, PRACTICE, LessonPage
+from ui.runs import run_in_turn
 from ui.session import LANGUAGE_KEY, Translator, initial_language
 
 # The default follows the URL, which follows the switch, so the two never disagree.
@@ -40,4 +41,7 @@ sections = {
     t("app.section_practice"): [page(practice) for practice in PRACTICE],
 }
 # Every page listed: past twelve, Streamlit would fold all but ten behind "View more".
-st.navigation({title: pages for title, pages in sections.items() if pages}, expanded=True).run()
+# The page runs in its turn, one session's page at a time (lessons/turns.py).
+run_in_turn(
+    st.navigation({title: pages for title, pages in sections.items() if pages}, expanded=True)
+)

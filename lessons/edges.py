@@ -30,6 +30,7 @@ from lessons.program import (
     ProgramWriter,
     leaf_literal,
 )
+from lessons.turns import TURNS
 
 Forward = Callable[[Tensor], Tensor]
 DEFAULT_X = "0, 4, -1, 4"
@@ -341,8 +342,13 @@ def anomaly_run() -> Anomaly:
     """Anomaly mode is one switch for the whole process, not per thread: while it is on,
     every backward of every session on this server is checked, and one that returns nan
     raises (tests/test_edges.py shows it with two threads). So its step runs in a fresh
-    Python, once per server process, and the page reports what that torch printed."""
-    with _ANOMALY_LOCK:
+    Python, once per server process, and the page reports what that torch printed.
+    Other sessions take their turns while this one waits for that Python."""
+    if _anomaly_once.cache_info().currsize:  # made already: nothing to wait for
+        return _anomaly_once()
+    # Aside before waiting for the lock: its holder, back from that Python, takes a turn
+    # again, which a waiter holding one would never give it.
+    with TURNS.aside(), _ANOMALY_LOCK:
         return _anomaly_once()
 
 

@@ -2,6 +2,7 @@ import streamlit as st
 
 from lessons.accumulate import MAX_CALLS, OPTIMIZER, accumulation_lesson
 from ui.exercises import show_exercises
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     linked_slider,
@@ -20,7 +21,7 @@ show_goal(t, "accumulate")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("accumulate.step_inputs"), divider="gray")
     x_text = vector_input(t, "accumulate_x", t("common.x_label"))

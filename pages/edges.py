@@ -4,6 +4,7 @@ from lessons.edges import DEFAULT_X, KINKS, code_of, edges_lesson
 from lessons.links import Link
 from ui.edges import show_anomaly, show_blowups, show_close_up, show_kinks, show_ties, show_wheres
 from ui.exercises import show_exercises
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import linked, run_lesson, show_closing, show_goal, show_program, vector_input
 
@@ -17,7 +18,7 @@ def kink_name(key: str) -> str:
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("edges.step_inputs"), divider="gray")
     x_text = vector_input(

@@ -16,6 +16,7 @@ from ui.exercises import show_exercises
 from ui.gradcheck import show_error_curves
 from ui.links import take_link
 from ui.memo import remembered_lesson
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -37,7 +38,7 @@ show_goal(t, "gradcheck")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("gradcheck.step_inputs"), divider="gray")
     x_text = vector_input(t, "gradcheck_x", t("common.x_label"))

@@ -3,6 +3,7 @@ import streamlit as st
 from charts import AxisTitles, grouped_bars_figure, labelled_table
 from lessons.graph_reuse import GRAPH_LINES, graph_lesson
 from ui.exercises import show_exercises
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     run_lesson,
@@ -20,7 +21,7 @@ show_goal(t, "graph")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("graph.step_inputs"), divider="gray")
     x_text = vector_input(t, "graph_x", t("common.x_label"))

@@ -17,6 +17,7 @@ from ui.higher import (
     write_address,
 )
 from ui.memo import remembered_lesson
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     run_lesson,
@@ -32,7 +33,7 @@ show_goal(t, "higher")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the benchmark, the exercises, the closing or the sidebar progress around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     read_link_once(t)
     st.subheader(t("higher.step_inputs"), divider="gray")

@@ -4,6 +4,7 @@ from lessons.inplace import CHANGES, OPERATIONS, expression, inplace_lesson
 from lessons.links import Link
 from ui.exercises import show_exercises
 from ui.inplace import show_anomaly, show_data, show_fixes, show_leaf, show_saved, show_version
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import linked, run_lesson, show_closing, show_goal, show_program, vector_input
 
@@ -13,7 +14,7 @@ show_goal(t, "inplace")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("inplace.step_inputs"), divider="gray")
     x_text = vector_input(t, "inplace_x", t("common.x_label"))

@@ -13,6 +13,7 @@ from ui.exercises import show_exercises
 from ui.jacobian import colour_limit, show_passes
 from ui.navigation import PRACTICE
 from ui.playground import session_fields
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -32,7 +33,7 @@ show_goal(t, "jacobian")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("jacobian.step_inputs"), divider="gray")
     # y = A x by default: m = 2 outputs against n = len(x) inputs, so the two modes differ.

@@ -4,6 +4,7 @@ from lessons.links import Link
 from lessons.nograd import CUTS, nograd_lesson
 from ui.exercises import show_exercises
 from ui.nograd import show_cause, show_summary_table
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import linked, run_lesson, show_closing, show_goal, show_program, vector_input
 
@@ -13,7 +14,7 @@ show_goal(t, "nograd")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("nograd.step_inputs"), divider="gray")
     x_text = vector_input(t, "nograd_x", t("common.x_label"))

@@ -4,6 +4,7 @@ from lessons.functions import NONSCALAR_FUNCTIONS
 from lessons.nonscalar import JACOBIAN_CALLS, nonscalar_lesson
 from ui.exercises import show_exercises
 from ui.navigation import LESSONS
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -26,7 +27,7 @@ show_goal(t, "nonscalar")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("nonscalar.step_inputs"), divider="gray")
     x_text = vector_input(t, "nonscalar_x", t("common.x_label"))

@@ -23,6 +23,7 @@ from ui.playground import (
     show_steps,
     show_steps_table,
 )
+from ui.runs import fragment
 from ui.session import start_page
 from ui.text import code_list, message
 from ui.widgets import (
@@ -38,7 +39,7 @@ show_goal(t, "playground")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     link = read_link_once()
     st.subheader(t("playground.step_inputs"), divider="gray")

@@ -3,6 +3,7 @@ import streamlit as st
 from lessons.functions import SCALAR_FUNCTIONS
 from lessons.scalar import scalar_lesson
 from ui.exercises import show_exercises
+from ui.runs import fragment
 from ui.session import start_page
 from ui.widgets import (
     function_picker,
@@ -22,7 +23,7 @@ st.subheader(t("scalar.step_inputs"), divider="gray")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     x_text = vector_input(t, "scalar_x", t("common.x_label"))
     function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))

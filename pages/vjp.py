@@ -13,6 +13,7 @@ from lessons.vjp import (
     wrong_length_error,
 )
 from ui.exercises import show_exercises
+from ui.runs import fragment
 from ui.session import Translator, start_page
 from ui.widgets import (
     axis_titles,
@@ -44,7 +45,7 @@ show_goal(t, "vjp")
 
 # The inputs and all they drive, as one fragment: a change of an input reruns this, not
 # the exercises, the closing or the sidebar progress below and around it.
-@st.fragment
+@fragment
 def lesson_body() -> None:
     st.subheader(t("vjp.step_inputs"), divider="gray")
     x_text = vector_input(t, "vjp_x", t("common.x_label"))

@@ -135,3 +135,28 @@ def test_the_wrap_scan_catches_a_block_that_scrolls(tmp_path):
     page = tmp_path / "page.py"
     page.write_text("st.code(x)\ncolumn.code(x, wrap_lines=False)\nst.code(x, wrap_lines=True)\n")
     assert list(unwrapped_code_blocks(page)) == ["page.py:1", "page.py:2"]
+
+
+def runs_outside_turns(path):
+    """Fragments made with st.fragment itself, and a navigation run outside run_in_turn:
+    either would run a session's script outside its turn (lessons/turns.py)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not (isinstance(node, ast.Attribute) and node.attr in ("fragment", "run")):
+            continue
+        if getattr(node.value, "id", "") == "st" or isinstance(node.value, ast.Call):
+            yield f"{path.name}:{node.lineno} {node.attr}"
+
+
+@pytest.mark.parametrize("path", UI_SOURCES, ids=lambda path: path.name)
+def test_every_run_takes_its_turn(path):
+    found = [place.split()[-1] for place in runs_outside_turns(path)]
+    assert found == (["fragment"] if path.name == "runs.py" else [])  # the one that wraps
+
+
+def test_the_turn_scan_catches_a_run_outside_a_turn(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text(
+        "@st.fragment\ndef f(): pass\nst.fragment(g, key='k')\nst.navigation(p).run()\n"
+    )
+    expected = ["page.py:1 fragment", "page.py:3 fragment", "page.py:4 run"]
+    assert list(runs_outside_turns(page)) == expected

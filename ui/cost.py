@@ -8,6 +8,7 @@ import streamlit as st
 
 from charts import CostTitles, cost_figure, labelled_table, shape_cost_figure
 from lessons.cost import METHODS, CostMeasurement, Timing, measure_cost
+from lessons.turns import TURNS
 from ui.session import Translator
 from ui.widgets import show_matrix
 
@@ -46,9 +47,10 @@ def session_measurement(
     try:
         running = t("jacobian.cost_running")
         bar = st.progress(0.0, text=running)
-        measurement = (measure or measure_cost)(
-            progress=lambda fraction: bar.progress(fraction, text=running)
-        )
+        with TURNS.aside():  # seconds of timing: other sessions go on meanwhile
+            measurement = (measure or measure_cost)(
+                progress=lambda fraction: bar.progress(fraction, text=running)
+            )
         bar.empty()
     finally:
         _BENCHMARK_LOCK.release()

@@ -26,6 +26,7 @@ from lessons.vjp import VectorChoice
 from ui.cost import _ms, _ratio, _times, request_measurement, session_measurement
 from ui.links import fill_choice
 from ui.playground import Fields, fields_from_link, link_from_fields
+from ui.runs import fragment
 from ui.session import Translator
 from ui.text import code_list, message
 from ui.widgets import show_matrix, show_result
@@ -140,7 +141,7 @@ def show_hvp(t: Translator, lesson: HessianLesson, hvp: HVPLesson) -> None:
     st.metric(t("higher.hvp_difference"), f"{hvp.difference:.3g}")
 
 
-@st.fragment
+@fragment
 def show_cost(t: Translator) -> None:
     """Step 5's button and, once measured, the chart and what this run says."""
     st.button(

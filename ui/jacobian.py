@@ -9,6 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from charts import MAX_ANNOTATED, symbols
 from lessons.jacobian import JacobianLesson, JacobianStep, jacobian_step
+from ui.runs import fragment
 from ui.session import Translator
 from ui.widgets import linked_slider, run_lesson, show_jacobian, show_program, show_result
 
@@ -20,7 +21,7 @@ def colour_limit(lesson: JacobianLesson) -> float:
     return lesson.batched.abs().max().item() or 1.0
 
 
-@st.fragment
+@fragment
 def show_passes(
     t: Translator, lesson: JacobianLesson, passes: DeltaGenerator, program: DeltaGenerator
 ) -> None:

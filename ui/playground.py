@@ -37,6 +37,7 @@ from lessons.links import choice_from_link
 from lessons.parsing import MAX_TENSOR_ENTRIES, InputError, check_input_name
 from lessons.vjp import VectorChoice
 from ui.links import fill_choice
+from ui.runs import fragment
 from ui.session import LANGUAGE_KEY, Translator
 from ui.text import code, code_block, code_list, message, visible
 from ui.widgets import show_matrix, show_result, show_torch_error
@@ -259,7 +260,7 @@ def show_steps(t: Translator, lesson: PlaygroundSnapshot) -> None:
     _steps_fragment(t, lesson)
 
 
-@st.fragment
+@fragment
 def _steps_fragment(t: Translator, lesson: PlaygroundSnapshot) -> None:
     number = step_picker(t, lesson)
     # Side by side, so the highlighted node and its numbers are seen together; on a phone

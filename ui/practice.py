@@ -22,6 +22,7 @@ from lessons.parsing import InputError
 from lessons.practice.exercises import EXERCISES
 from lessons.practice.puzzles import PUZZLES
 from ui.navigation import LESSONS, PRACTICE
+from ui.runs import fragment
 
 WORK_KEY = "practice_work"
 RESET_KEY = "practice_reset"
@@ -58,7 +59,7 @@ def fragment_key(task: str) -> str:
 def show_in_fragment(task: str, draw: Callable[..., None], *args: object) -> None:
     """Draw a task's box as a fragment: its widgets rerun the box, not the page around it.
     A box drawn so must pass `fragment_key(task)` to `show_buttons`."""
-    st.fragment(draw, key=fragment_key(task))(*args)
+    fragment(draw, key=fragment_key(task))(*args)
 
 
 def checked_answer(task: str) -> str | None:
@@ -147,7 +148,7 @@ def _read_hint(task: str) -> None:
 def show_progress(t: Callable[..., str]) -> None:
     """Done / total for every page in the navigation that has tasks, and a reset; a
     fragment, so that a first right answer can redraw it without the page."""
-    st.fragment(_draw_progress, key=PROGRESS_FRAGMENT)(t)
+    fragment(_draw_progress, key=PROGRESS_FRAGMENT)(t)
 
 
 def _draw_progress(t: Callable[..., str]) -> None:
