@@ -1,6 +1,7 @@
 """lessons/turns.py: one holder at a time, re-entered by its holder, handed over aside."""
 
 import threading
+import time
 
 import pytest
 
@@ -136,3 +137,39 @@ def test_a_fragment_rerun_takes_its_turn(monkeypatch):
     assert (rerun.__module__, rerun.__qualname__) == (draw.__module__, draw.__qualname__)
     assert finished(started(lambda: rerun(7)))
     assert held == [(7, True)]
+
+
+def queued(turns: Turns, names: list[str], partial: dict[str, bool]) -> list[str]:
+    """The order in which threads that all asked while one held the turn got it."""
+    order, holding, release = [], threading.Event(), threading.Event()
+
+    def holder():
+        with turns.turn():
+            holding.set()
+            release.wait(WAIT_S)
+
+    def waiter(name):
+        with turns.turn(partial=partial[name]):
+            order.append(name)
+
+    first = started(holder)
+    holding.wait(WAIT_S)
+    waiters = []
+    for name in names:  # each in the queue before the next asks
+        waiters.append(started(lambda name=name: waiter(name)))
+        while len(turns._waiting[0]) + len(turns._waiting[1]) < len(waiters):
+            time.sleep(0.001)
+    release.set()
+    assert all(finished(thread) for thread in (first, *waiters))
+    return order
+
+
+def test_whole_page_runs_take_turns_in_order_of_arrival():
+    names = [f"page {i}" for i in range(5)]
+    assert queued(Turns(), names, dict.fromkeys(names, False)) == names
+
+
+def test_a_partial_rerun_goes_ahead_of_waiting_page_runs():
+    partial = {"open 1": False, "click 1": True, "open 2": False, "click 2": True}
+    order = queued(Turns(), list(partial), partial)
+    assert order == ["click 1", "click 2", "open 1", "open 2"]

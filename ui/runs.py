@@ -20,12 +20,13 @@ def run_in_turn(page: StreamlitPage) -> None:
 
 
 def fragment(draw: Draw, key: str | None = None) -> Draw:
-    """`st.fragment(draw, key=key)`, whose reruns wait for their turn as a page run does.
-    Drawn during its page's run, it is already in that run's turn."""
+    """`st.fragment(draw, key=key)`, whose reruns wait for their turn as partial reruns:
+    ahead of whole page runs (lessons/turns.py). Drawn during its page's run, it is
+    already in that run's turn."""
 
     @functools.wraps(draw)  # the same module and name: Streamlit's fragment id stays the same
     def in_turn(*args: object, **kwargs: object) -> object:
-        with TURNS.turn():
+        with TURNS.turn(partial=True):
             return draw(*args, **kwargs)
 
     return st.fragment(in_turn, key=key)
