@@ -3,9 +3,9 @@
 Every session's script runs in a thread of one process, and Python runs one thread at a
 time. Left alone, a class's scripts all run at once and pass the interpreter around every
 few milliseconds, and Streamlit's event loop, which sends every session's elements, waits
-behind all of them: a hundred learners on /scalar waited seconds for a page that takes
-20 ms of CPU. Taken in turns, the same work costs no more in total (only one thread could
-run Python anyway) and each run is sent as soon as it is done. A partial rerun (a click
+behind all of them: a hundred learners on /scalar waited 1.5 s (median) for reruns of
+about 20 ms of CPU. Taken in turns, the same work costs no more in total (only one thread
+could run Python anyway) and each run is sent as soon as it is done. A partial rerun (a click
 on a page its learner already sees) goes ahead of whole page runs, which are mostly pages
 opening: when a class opens a link at once, those who have the page keep working while the
 others' pages load. The README's "Fifth round" gives the figures.
