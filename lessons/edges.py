@@ -346,8 +346,8 @@ def anomaly_run() -> Anomaly:
     Other sessions take their turns while this one waits for that Python."""
     if _anomaly_once.cache_info().currsize:  # made already: nothing to wait for
         return _anomaly_once()
-    # Aside before waiting for the lock: its holder, back from that Python, takes a turn
-    # again, which a waiter holding one would never give it.
+    # Aside before waiting for the lock too: a second session's first visit waits for the
+    # same Python, and holding the turn meanwhile would stop every other session.
     with TURNS.aside(), _ANOMALY_LOCK:
         return _anomaly_once()
 

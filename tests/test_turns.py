@@ -1,4 +1,5 @@
-"""lessons/turns.py: one holder at a time, re-entered by its holder, handed over aside."""
+"""lessons/turns.py: one holder at a time, in order of arrival with partial reruns first,
+re-entered by its holder, handed on aside; and the app's runs taking their turns."""
 
 import threading
 import time
