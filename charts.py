@@ -3,6 +3,10 @@
 Every text a reader sees (titles, axis titles) is passed in already translated; the
 only symbols made here are the maths labels y₁, x₂, ∂y₁/∂x₂, which read the same in
 every language.
+
+Each figure is written out as plain dicts and validated once, by `go.Figure`: Plotly's
+step-by-step API (add_trace, update_layout, add_vline) validates and copies the figure at
+every step, which cost a chart up to 35 ms, several times the rest of a rerun.
 """
 
 import math
@@ -20,6 +24,7 @@ MAX_ANNOTATED = 12
 COLORSCALE = "RdBu_r"
 # Space between the two panels of the weighted-rows figure, as a fraction of its height.
 _PANEL_GAP = 0.06
+_MARGIN = {"l": 60, "r": 20, "t": 60, "b": 50}
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -83,9 +88,23 @@ def jacobian_figure(
     A J still being built has NaN where nothing is known yet: those cells stay blank.
     `current_row`/`current_column` (1-based) frame the row or column just filled, and
     `limit` fixes the colour scale to ±limit, so a colour keeps its number as J fills."""
-    heatmap = _heatmap(jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", labels, limit)
-    heatmap.update(hoverongaps=False)
-    rows, columns = jacobian.shape
+    return _matrix_figure(
+        jacobian, "∂%{y}/∂%{x} = %{z:.6g}<extra></extra>", titles, labels,
+        current_row, current_column, limit,
+    )  # fmt: skip
+
+
+def _matrix_figure(
+    matrix: np.ndarray,
+    hover: str,
+    titles: AxisTitles,
+    labels: EntryLabels,
+    current_row: int | None = None,
+    current_column: int | None = None,
+    limit: float | None = None,
+) -> go.Figure:
+    heatmap = _heatmap(matrix, hover, labels, limit) | {"hoverongaps": False}
+    rows, columns = matrix.shape
     frames = []
     if current_row is not None:
         frames.append(_frame((-0.5, columns - 0.5), (current_row - 1.5, current_row - 0.5)))
@@ -122,8 +141,8 @@ def weighted_rows_figure(
     sums = _heatmap(
         column_sums.reshape(1, n), "%{y}, %{x}: %{z:.6g}<extra></extra>", sums_labels, limit
     )
-    top.update(xaxis="x", yaxis="y")
-    sums.update(xaxis="x2", yaxis="y2", showscale=False)
+    top |= {"xaxis": "x", "yaxis": "y"}
+    sums |= {"xaxis": "x2", "yaxis": "y2", "showscale": False}
     # Two stacked panels, m rows above one, written out as axis domains: what
     # make_subplots(rows=2, shared_xaxes=True) produces, at a fraction of its cost.
     split = (1 - _PANEL_GAP) / (m + 1)
@@ -149,45 +168,40 @@ def cost_figure(
     sizes: list[int], milliseconds: dict[str, list[float]], titles: CostTitles
 ) -> go.Figure:
     """Time against size on log-log axes, one line per method (named by the dict's keys)."""
-    figure = go.Figure(
-        [
-            go.Scatter(x=sizes, y=times, name=name, mode="lines+markers")
-            for name, times in milliseconds.items()
-        ]
-    )
-    figure.update_layout(
-        title=titles.title, height=460, margin={"l": 60, "r": 20, "t": 60, "b": 50}
-    )
-    figure.update_xaxes(title_text=titles.size, type="log", tickvals=sizes)
-    figure.update_yaxes(title_text=titles.time, type="log", dtick=1)  # decades only
-    return figure
+    traces = [
+        {"type": "scatter", "x": sizes, "y": times, "name": name, "mode": "lines+markers"}
+        for name, times in milliseconds.items()
+    ]
+    layout = {
+        "title": {"text": titles.title}, "height": 460, "margin": _MARGIN,
+        "xaxis": {"title": {"text": titles.size}, "type": "log", "tickvals": sizes},
+        "yaxis": {"title": {"text": titles.time}, "type": "log", "dtick": 1},  # decades only
+    }  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
 
 
 def shape_cost_figure(
     shapes: list[str], milliseconds: dict[str, list[float]], titles: CostTitles
 ) -> go.Figure:
     """Bars per shape (x) and method (colour), on a log time axis."""
-    figure = go.Figure(
-        [go.Bar(x=shapes, y=times, name=name) for name, times in milliseconds.items()]
-    )
-    figure.update_layout(
-        title=titles.title, barmode="group", height=400, margin={"l": 60, "r": 20, "t": 60, "b": 50}
-    )
-    figure.update_xaxes(title_text=titles.size)
-    figure.update_yaxes(title_text=titles.time, type="log", dtick=1)  # decades only
-    return figure
+    traces = [
+        {"type": "bar", "x": shapes, "y": times, "name": name}
+        for name, times in milliseconds.items()
+    ]
+    layout = {
+        "title": {"text": titles.title}, "barmode": "group", "height": 400, "margin": _MARGIN,
+        "xaxis": {"title": {"text": titles.size}},
+        "yaxis": {"title": {"text": titles.time}, "type": "log", "dtick": 1},  # decades only
+    }  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
 
 
 def difference_figure(difference: np.ndarray, name: str, titles: AxisTitles) -> go.Figure:
     """A difference shaped like the input `name` (a vector or a matrix), drawn like J but
     labelled with Python's indices: x[0], … or W[0][1], …"""
     table = difference_table(difference, name)
-    figure = jacobian_figure(table.to_numpy(), titles)
-    return figure.update_traces(
-        x=list(table.columns),
-        y=list(table.index),
-        hovertemplate="%{y}%{x} = %{z:.6g}<extra></extra>",
-    )
+    labels = EntryLabels(list(table.index), list(table.columns))
+    return _matrix_figure(table.to_numpy(), "%{y}%{x} = %{z:.6g}<extra></extra>", titles, labels)
 
 
 def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
@@ -205,25 +219,26 @@ def difference_table(difference: np.ndarray, name: str) -> pd.DataFrame:
 
 def _heatmap(
     matrix: np.ndarray, hover: str, labels: EntryLabels, limit: float | None = None
-) -> go.Heatmap:
+) -> dict:
     """Colours from -limit to +limit (by default the largest finite |entry|), white at 0,
     and a colour bar that labels 0 and both ends."""
     rows, columns = matrix.shape
     small = rows <= MAX_ANNOTATED and columns <= MAX_ANNOTATED
     limit = _magnitude(matrix) if limit is None else limit
-    return go.Heatmap(
-        z=matrix,
-        x=labels.for_columns(columns),
-        y=labels.for_rows(rows),
-        colorscale=COLORSCALE,
-        zmin=-limit,
-        zmax=limit,
-        colorbar={"tickvals": [-limit, -limit / 2, 0, limit / 2, limit], "tickformat": ".3~g"},
-        texttemplate="%{z:.4~g}" if small else None,
-        hovertemplate=hover,
-        xgap=1,
-        ygap=1,
-    )
+    heatmap = {
+        "type": "heatmap",
+        "z": matrix,
+        "x": labels.for_columns(columns),
+        "y": labels.for_rows(rows),
+        "colorscale": COLORSCALE,
+        "zmin": -limit,
+        "zmax": limit,
+        "colorbar": {"tickvals": [-limit, -limit / 2, 0, limit / 2, limit], "tickformat": ".3~g"},
+        "hovertemplate": hover,
+        "xgap": 1,
+        "ygap": 1,
+    }
+    return (heatmap | {"texttemplate": "%{z:.4~g}"}) if small else heatmap
 
 
 def _magnitude(values: np.ndarray) -> float:
@@ -238,7 +253,7 @@ def _layout(title: str, rows: int) -> dict:
     return {
         "title": {"text": title},
         "height": 160 + 40 * min(rows, 16),
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "margin": _MARGIN,
     }
 
 
@@ -249,27 +264,19 @@ def labelled_table(index: list[str], columns: dict[str, list]) -> pd.DataFrame:
 
 def grouped_bars_figure(series: dict[str, np.ndarray], titles: AxisTitles) -> go.Figure:
     """One group of bars per entry xⱼ, one bar per named series: vectors side by side."""
-    figure = go.Figure(
-        [
-            go.Bar(
-                name=name,
-                x=symbols("x", len(values)),
-                y=values,
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:.6g}}<extra></extra>",
-            )
-            for name, values in series.items()
-        ]
-    )
-    figure.update_layout(
-        title=titles.title,
-        barmode="group",
-        height=360,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    figure.update_xaxes(title_text=titles.columns)
-    figure.update_yaxes(title_text=titles.rows)
-    return figure
+    traces = [
+        {
+            "type": "bar", "name": name, "x": symbols("x", len(values)), "y": values,
+            "hovertemplate": f"{name}<br>%{{x}}: %{{y:.6g}}<extra></extra>",
+        }
+        for name, values in series.items()
+    ]  # fmt: skip
+    layout = {
+        "title": {"text": titles.title}, "barmode": "group", "height": 360, "margin": _MARGIN,
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"title": {"text": titles.columns}}, "yaxis": {"title": {"text": titles.rows}},
+    }  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
 
 
 @dataclass(frozen=True)
@@ -303,60 +310,51 @@ def error_curves_figure(
     """Error against step size on log-log axes, each curve's smallest error marked, and a
     vertical line at the step the reader chose. Exact zeros cannot sit on a log axis:
     Plotly leaves them out."""
-    figure = go.Figure()
-    for curve in curves:
-        colour = CURVE_COLOURS[curve.group % len(CURVE_COLOURS)]
-        figure.add_trace(
-            go.Scatter(
-                x=curve.steps,
-                y=curve.errors,
-                name=curve.name,
-                mode="lines+markers",
-                line={"color": colour, "dash": "dash" if curve.dashed else "solid"},
-                marker={"size": 5, "symbol": CURVE_MARKERS[curve.group % len(CURVE_MARKERS)]},
-                hovertemplate=f"{curve.name}<br>h = %{{x:.1e}}: %{{y:.3g}}<extra></extra>",
-            )
-        )
-    for curve in curves:
-        best = int(np.argmin(curve.errors))
-        figure.add_trace(
-            go.Scatter(
-                x=[curve.steps[best]],
-                y=[curve.errors[best]],
-                name=f"{best_label}: {curve.name}",
-                mode="markers",
-                marker={
-                    "symbol": "star",
-                    "size": 14,
-                    "color": CURVE_COLOURS[curve.group % len(CURVE_COLOURS)],
-                    "line": {"width": 1, "color": "black"},
-                },
-                showlegend=False,
-                hovertemplate=f"{best_label} ({curve.name})<br>h = %{{x:.1e}}: %{{y:.3g}}"
-                "<extra></extra>",
-            )
-        )
-    figure.add_vline(x=chosen_step, line={"dash": "dot", "color": "gray"})
-    # On a log axis an annotation's x is the exponent: add_vline's own label would land at
-    # x = 10⁻⁶ read as an exponent, far from its line, so the label is placed by hand.
-    figure.add_annotation(
-        x=math.log10(chosen_step),
-        y=1,
-        yref="paper",
-        text=chosen,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-    )
-    figure.update_layout(
-        title=titles.title,
-        height=460,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.25},
-    )
-    figure.update_xaxes(type="log", title_text=titles.columns, exponentformat="power", dtick=1)
-    figure.update_yaxes(type="log", title_text=titles.rows, exponentformat="power", dtick=1)
-    return figure
+    colours = [CURVE_COLOURS[curve.group % len(CURVE_COLOURS)] for curve in curves]
+    lines = [
+        {
+            "type": "scatter", "x": curve.steps, "y": curve.errors, "name": curve.name,
+            "mode": "lines+markers",
+            "line": {"color": colour, "dash": "dash" if curve.dashed else "solid"},
+            "marker": {"size": 5, "symbol": CURVE_MARKERS[curve.group % len(CURVE_MARKERS)]},
+            "hovertemplate": f"{curve.name}<br>h = %{{x:.1e}}: %{{y:.3g}}<extra></extra>",
+        }
+        for curve, colour in zip(curves, colours, strict=True)
+    ]  # fmt: skip
+    bests = [
+        {
+            "type": "scatter", "x": [curve.steps[best]], "y": [curve.errors[best]],
+            "name": f"{best_label}: {curve.name}", "mode": "markers",
+            "marker": {
+                "symbol": "star", "size": 14, "color": colour,
+                "line": {"width": 1, "color": "black"},
+            },
+            "showlegend": False,
+            "hovertemplate": f"{best_label} ({curve.name})<br>h = %{{x:.1e}}: %{{y:.3g}}"
+            "<extra></extra>",
+        }
+        for curve, colour in zip(curves, colours, strict=True)
+        for best in [int(np.argmin(curve.errors))]
+    ]  # fmt: skip
+    # The chosen step as a dotted line from the bottom of the plot to its top.
+    chosen_line = {
+        "type": "line", "x0": chosen_step, "x1": chosen_step, "xref": "x",
+        "y0": 0, "y1": 1, "yref": "y domain", "line": {"dash": "dot", "color": "gray"},
+    }  # fmt: skip
+    # On a log axis an annotation's x is the exponent: the label is placed at log10(h).
+    chosen_label = {
+        "x": math.log10(chosen_step), "y": 1, "yref": "paper", "text": chosen,
+        "showarrow": False, "xanchor": "left", "yanchor": "top",
+    }  # fmt: skip
+    log_axis = {"type": "log", "exponentformat": "power", "dtick": 1}
+    layout = {
+        "title": {"text": titles.title}, "height": 460, "margin": _MARGIN,
+        "legend": {"orientation": "h", "y": -0.25},
+        "shapes": [chosen_line], "annotations": [chosen_label],
+        "xaxis": {"title": {"text": titles.columns}} | log_axis,
+        "yaxis": {"title": {"text": titles.rows}} | log_axis,
+    }  # fmt: skip
+    return go.Figure(data=lines + bests, layout=layout)
 
 
 @dataclass(frozen=True)
@@ -390,43 +388,36 @@ class KinkView:
 def kink_figure(view: KinkView, labels: KinkLabels) -> go.Figure:
     """The function as a line, torch's gradient as dots (it jumps at the kink), and at the
     kink three marks that differ in shape as well as colour."""
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=view.grid, y=view.values, name=labels.function, mode="lines",
-                line={"color": CURVE_COLOURS[0]},
-                hovertemplate=f"{labels.function}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
-            ),
-            go.Scatter(
-                x=view.grid, y=view.grads, name=labels.gradient, mode="markers",
-                marker={"color": CURVE_COLOURS[1], "size": 6, "symbol": "circle"},
-                hovertemplate=f"{labels.gradient}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
-            ),
-        ]
-    )  # fmt: skip
+    curve = {
+        "type": "scatter", "x": view.grid, "y": view.values, "name": labels.function,
+        "mode": "lines", "line": {"color": CURVE_COLOURS[0]},
+        "hovertemplate": f"{labels.function}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+    }  # fmt: skip
+    gradient = {
+        "type": "scatter", "x": view.grid, "y": view.grads, "name": labels.gradient,
+        "mode": "markers", "marker": {"color": CURVE_COLOURS[1], "size": 6, "symbol": "circle"},
+        "hovertemplate": f"{labels.gradient}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+    }  # fmt: skip
     # torch's value first and larger, so that a slope equal to it still shows on top.
     marks = (
         (labels.torch_value, view.at_kink, "star", "black", 20),
         (labels.left, view.left, "triangle-left", "#00a36c", 11),
         (labels.right, view.right, "triangle-right", "#ab63fa", 11),
     )
-    for name, value, symbol, colour, size in marks:
-        figure.add_trace(
-            go.Scatter(
-                x=[view.kink], y=[value], name=name, mode="markers",
-                marker={"symbol": symbol, "size": size, "color": colour},
-                hovertemplate=f"{name}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
-            )
-        )  # fmt: skip
-    figure.update_layout(
-        title=labels.title,
-        height=420,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.25},
-    )
-    figure.update_xaxes(title_text=labels.axis_x)
-    figure.update_yaxes(title_text=labels.axis_y)
-    return figure
+    at_kink = [
+        {
+            "type": "scatter", "x": [view.kink], "y": [value], "name": name, "mode": "markers",
+            "marker": {"symbol": symbol, "size": size, "color": colour},
+            "hovertemplate": f"{name}<br>x = %{{x:.3g}}: %{{y:.4g}}<extra></extra>",
+        }
+        for name, value, symbol, colour, size in marks
+    ]  # fmt: skip
+    layout = {
+        "title": {"text": labels.title}, "height": 420, "margin": _MARGIN,
+        "legend": {"orientation": "h", "y": -0.25},
+        "xaxis": {"title": {"text": labels.axis_x}}, "yaxis": {"title": {"text": labels.axis_y}},
+    }  # fmt: skip
+    return go.Figure(data=[curve, gradient, *at_kink], layout=layout)
 
 
 def kink_table(view: KinkView, labels: KinkLabels) -> pd.DataFrame:

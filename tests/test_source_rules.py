@@ -160,3 +160,34 @@ def test_the_turn_scan_catches_a_run_outside_a_turn(tmp_path):
     )
     expected = ["page.py:1 fragment", "page.py:3 fragment", "page.py:4 run"]
     assert list(runs_outside_turns(page)) == expected
+
+
+# Plotly's step-by-step figure API: each call validates and copies the whole figure again.
+STEPWISE_FIGURE_CALLS = {
+    "add_trace", "add_traces", "add_vline", "add_hline", "add_shape", "add_annotation",
+    "update_layout", "update_traces", "update_xaxes", "update_yaxes", "make_subplots",
+}  # fmt: skip
+
+
+def stepwise_figure_calls(path):
+    """Figures grown call by call instead of written out once (charts.py's docstring)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in STEPWISE_FIGURE_CALLS:
+                yield f"{path.name}:{node.lineno} {name}"
+
+
+@pytest.mark.parametrize("path", APP_SOURCES, ids=lambda path: path.name)
+def test_every_figure_is_built_in_one_call(path):
+    assert list(stepwise_figure_calls(path)) == []
+
+
+def test_the_figure_scan_catches_a_figure_built_step_by_step(tmp_path):
+    chart = tmp_path / "chart.py"
+    chart.write_text(
+        "f = go.Figure()\nf.add_trace(t)\nf.update_layout(title='a')\nmake_subplots(2)\n"
+    )
+    assert list(stepwise_figure_calls(chart)) == [
+        "chart.py:2 add_trace", "chart.py:3 update_layout", "chart.py:4 make_subplots"
+    ]  # fmt: skip
