@@ -24,6 +24,7 @@ MAX_ANNOTATED = 12
 COLORSCALE = "RdBu_r"
 # Space between the two panels of the weighted-rows figure, as a fraction of its height.
 _PANEL_GAP = 0.06
+# Every chart's margins, in pixels: room for the axis titles and the chart's title.
 _MARGIN = {"l": 60, "r": 20, "t": 60, "b": 50}
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -103,6 +104,8 @@ def _matrix_figure(
     current_column: int | None = None,
     limit: float | None = None,
 ) -> go.Figure:
+    """`matrix` as a heatmap, row 1 on top, `hover` the text of a cell: J, or a difference
+    labelled as Python indexes it. Frames and a fixed scale as in jacobian_figure."""
     heatmap = _heatmap(matrix, hover, labels, limit) | {"hoverongaps": False}
     rows, columns = matrix.shape
     frames = []

@@ -59,9 +59,15 @@ def has_words(node: ast.expr) -> bool:
     return False
 
 
+def calls(path):
+    """Every call in the source file at `path`."""
+    tree = ast.parse(path.read_text(), str(path))
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
+
+
 def literal_texts(path):
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+    for node in calls(path):
+        if not isinstance(node.func, ast.Attribute):
             continue
         if node.func.attr not in DISPLAY_CALLS:
             continue
@@ -83,16 +89,15 @@ def test_the_literal_scan_catches_prose(tmp_path):
 
 
 def dangerous_calls(path):
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Call):
-            # eval(…), exec(…), compile(…) and builtins.eval(…); re.compile is harmless.
-            name = getattr(node.func, "id", "")
-            method = getattr(node.func, "attr", "")
-            if name in ("eval", "exec", "compile", "__import__") or method in ("eval", "exec"):
-                yield f"{path.name}:{node.lineno} calls {name or method}"
-            for keyword in node.keywords:
-                if keyword.arg == "unsafe_allow_html":
-                    yield f"{path.name}:{node.lineno} passes unsafe_allow_html"
+    for node in calls(path):
+        # eval(…), exec(…), compile(…) and builtins.eval(…); re.compile is harmless.
+        name = getattr(node.func, "id", "")
+        method = getattr(node.func, "attr", "")
+        if name in ("eval", "exec", "compile", "__import__") or method in ("eval", "exec"):
+            yield f"{path.name}:{node.lineno} calls {name or method}"
+        for keyword in node.keywords:
+            if keyword.arg == "unsafe_allow_html":
+                yield f"{path.name}:{node.lineno} passes unsafe_allow_html"
 
 
 @pytest.mark.parametrize("path", APP_SOURCES, ids=lambda path: f"{path.parent.name}/{path.name}")
@@ -116,8 +121,8 @@ def test_ruff_is_clean(command):
 
 def unwrapped_code_blocks(path):
     """st.code calls that would scroll sideways on a phone instead of wrapping."""
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "code":
+    for node in calls(path):
+        if getattr(node.func, "attr", "") == "code":
             wraps = any(
                 k.arg == "wrap_lines" and getattr(k.value, "value", False) is True
                 for k in node.keywords
@@ -171,14 +176,13 @@ STEPWISE_FIGURE_CALLS = {
 
 def stepwise_figure_calls(path):
     """Figures grown call by call instead of written out once (charts.py's docstring)."""
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Call):
-            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if name in STEPWISE_FIGURE_CALLS:
-                yield f"{path.name}:{node.lineno} {name}"
+    for node in calls(path):
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        if name in STEPWISE_FIGURE_CALLS:
+            yield f"{path.name}:{node.lineno} {name}"
 
 
-@pytest.mark.parametrize("path", APP_SOURCES, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", APP_SOURCES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_every_figure_is_built_in_one_call(path):
     assert list(stepwise_figure_calls(path)) == []
 
