@@ -46,12 +46,22 @@ class AppServer:
         return total
 
     def cpu_seconds(self) -> float:
-        """CPU time the server has used so far (all threads): robust to a busy machine."""
+        """CPU time the server has used so far, all its threads (ended ones too): robust to
+        a busy machine. On Linux to the nanosecond, from the kernel's CPU clock of the
+        process; elsewhere in the 10 ms ticks that psutil reads."""
+        if sys.platform == "linux":
+            return time.clock_gettime(_process_cpu_clock(self.process.pid))
         times = self.process.cpu_times()
         return times.user + times.system
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
+
+
+def _process_cpu_clock(pid: int) -> int:
+    """The clock id that clock_getcpuclockid(3) gives for `pid` on Linux (the kernel's
+    MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)), which Python does not expose."""
+    return (~pid << 3) | 2
 
 
 def free_port() -> int:
