@@ -207,7 +207,7 @@ def test_the_bug_switch_shows_what_gradcheck_raises():
 
 def test_a_quadratic_explains_the_missing_truncation_side():
     at = open_page("gradcheck")
-    at.selectbox(key="gradcheck_fn").set_value("sum_of_squares").run()
+    at.radio(key="gradcheck_fn").set_value("sum_of_squares").run()
     assert catalog("en")["gradcheck.no_truncation"] in [info.value for info in at.info]
 
 

@@ -247,7 +247,7 @@ def test_the_slider_fills_j_row_by_row_and_column_by_column(language):
 def test_the_result_shows_the_row_and_the_column_of_the_current_pass():
     at = open_page("jacobian")
     at.text_input(key="jacobian_x").set_value("0, 1, 2")
-    at.selectbox(key="jacobian_fn").set_value("softmax").run()
+    at.radio(key="jacobian_fn").set_value("softmax").run()
     at.slider(key="jacobian_step").set_value(2).run()
     J = torch.func.jacrev(lambda x: torch.softmax(x, dim=0))(torch.tensor([0.0, 1.0, 2.0]))
     row, column = (block for block in code_blocks(at) if block.startswith("tensor("))
@@ -279,7 +279,7 @@ def playground_then_jacobian(language: str, expression: str) -> AppTest:
         at.text_input(key=f"playground_value_{row}").set_value(value)
     at.text_area(key="playground_f").set_value(expression).run()
     at.switch_page("pages/jacobian.py").run()
-    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    at.radio(key="jacobian_fn").set_value("playground").run()
     return at
 
 
@@ -350,7 +350,7 @@ def test_a_bad_playground_expression_shows_the_playgrounds_message():
 
 def test_the_playground_defaults_apply_before_it_is_visited():
     at = open_page("jacobian", "zh")
-    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    at.radio(key="jacobian_fn").set_value("playground").run()
     assert not at.exception and not at.error
     np.testing.assert_array_equal(heatmaps(at)[2], [[36.0, 0.0], [0.0, 81.0]])
 
@@ -407,7 +407,7 @@ def test_the_page_says_when_the_own_function_would_cost_too_much():
         at.text_input(key=f"playground_value_{row}").set_value("")
     at.text_area(key="playground_f").set_value(COSTLY).run()
     at.switch_page("pages/jacobian.py").run()
-    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    at.radio(key="jacobian_fn").set_value("playground").run()
     assert not at.exception
     (error,) = at.error
     assert error.value.startswith(catalog("en")["errors.jacobian_too_costly"].split("{")[0])

@@ -127,7 +127,7 @@ def test_a_bad_x_gets_the_message_typed_text_gets_and_keeps_the_other_inputs(lan
     assert not at.exception
     from_link = errors(at)
     assert from_link == [message(language, "not_a_number", entry="abc")]
-    assert at.selectbox(key="scalar_fn").value == "mean"
+    assert at.radio(key="scalar_fn").value == "mean"
     at.text_input(key="scalar_x").set_value("1, 3").run()
     assert not at.error
     assert keyed_codes(at, "scalar_result")[1] == str(scalar_lesson("1, 3", "mean").grad)
@@ -164,7 +164,7 @@ def test_a_bad_v_gets_its_message_and_the_page_keeps_x_and_fn(language):
     assert not at.exception
     assert errors(at) == [message(language, "index_out_of_range", index="9", m="3")]
     assert at.radio(key="vjp_preset").value == "ones"
-    assert at.selectbox(key="vjp_fn").value == "sine"
+    assert at.radio(key="vjp_fn").value == "sine"
     assert address(at)["v"] == "ones"
 
 
@@ -216,7 +216,7 @@ def test_the_address_follows_edits_and_the_link_is_read_once(language):
     at = open_link("nonscalar", {"x": "1, 2", "fn": "sine"}, language)
     assert at.text_input(key="nonscalar_x").value == "1, 2"
     at.text_input(key="nonscalar_x").set_value("4, 5, 6").run()
-    at.selectbox(key="nonscalar_fn").set_value("square").run()
+    at.radio(key="nonscalar_fn").set_value("square").run()
     assert address(at) == {"lang": language, "x": "4, 5, 6", "fn": "square"}
     at.query_params["x"] = "7"  # a later run does not read the link again
     at.run()

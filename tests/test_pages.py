@@ -118,7 +118,7 @@ def test_scalar_page_shows_the_notes_example():
 def test_scalar_page_follows_x_and_the_function(x, function, expected):
     at = open_page("scalar")
     at.text_input(key="scalar_x").set_value(x)
-    at.selectbox(key="scalar_fn").set_value(function).run()
+    at.radio(key="scalar_fn").set_value(function).run()
     _, grad, by_hand = shown_tensors(at)
     assert grad == by_hand == str(expected)
 
@@ -207,7 +207,7 @@ def test_nonscalar_page_shows_the_wrong_shape_error_this_torch_raises():
 def test_nonscalar_page_with_sine_draws_cosine_on_the_diagonal():
     at = open_page("nonscalar")
     at.text_input(key="nonscalar_x").set_value("0, 1")
-    at.selectbox(key="nonscalar_fn").set_value("sine").run()
+    at.radio(key="nonscalar_fn").set_value("sine").run()
     expected = torch.cos(torch.tensor([0.0, 1.0]))
     assert ways_shown(at) == expected_ways([0.0, 1.0], torch.sin)
     (spec,) = plotly_specs(at)
@@ -216,7 +216,7 @@ def test_nonscalar_page_with_sine_draws_cosine_on_the_diagonal():
 
 def test_nonscalar_cumulative_sum_gives_column_sums_not_the_diagonal_and_all_of_j():
     at = open_page("nonscalar")
-    at.selectbox(key="nonscalar_fn").set_value("cumulative_sum").run()
+    at.radio(key="nonscalar_fn").set_value("cumulative_sum").run()
     J = torch.autograd.functional.jacobian(lambda x: torch.cumsum(x, dim=0), leaf([1.0, 2, 3]))
     (spec,) = plotly_specs(at)
     np.testing.assert_array_equal(decode(spec["data"][0]["z"]), J.numpy())
@@ -235,7 +235,7 @@ def test_nonscalar_cumulative_sum_gives_column_sums_not_the_diagonal_and_all_of_
 def vjp_page(x="1, 2, 3", function="square", preset="ones", **widgets):
     at = open_page("vjp")
     at.text_input(key="vjp_x").set_value(x)
-    at.selectbox(key="vjp_fn").set_value(function)
+    at.radio(key="vjp_fn").set_value(function)
     at.radio(key="vjp_preset").set_value(preset).run()
     for key, value in widgets.items():
         getattr(at, "text_input" if key == "vjp_v" else "number_input")(key=key).set_value(value)
@@ -326,7 +326,7 @@ def test_vjp_index_is_bounded_by_m_and_a_kept_index_follows_a_shorter_y():
     assert at.number_input(key="vjp_index").max == 2
     assert at.number_input(key="vjp_index").value == 2
     assert v_and_grad(at) == ["tensor([0., 1.])", "tensor([0., 4.])"]
-    at.selectbox(key="vjp_fn").set_value("linear").run()
+    at.radio(key="vjp_fn").set_value("linear").run()
     assert at.number_input(key="vjp_index").max == 2
 
 
@@ -414,7 +414,7 @@ def test_bad_v_keeps_x_the_function_y_and_j_and_shows_torchs_own_error():
     (spec,) = plotly_specs(at)  # J stays; only what depends on v is gone
     np.testing.assert_array_equal(decode(spec["data"][0]["z"]), np.tril(np.ones((3, 3))))
     assert at.text_input(key="vjp_x").value == "1, 2, 3"
-    assert at.selectbox(key="vjp_fn").value == "cumulative_sum"
+    assert at.radio(key="vjp_fn").value == "cumulative_sum"
 
 
 def test_a_v_that_does_not_parse_shows_no_torch_error():
@@ -434,11 +434,11 @@ def test_typed_text_in_an_error_is_shown_literally():
 def test_switching_language_keeps_the_inputs_and_the_numbers():
     at = open_page("vjp")
     at.text_input(key="vjp_x").set_value("3, 1")
-    at.selectbox(key="vjp_fn").set_value("softmax").run()
+    at.radio(key="vjp_fn").set_value("softmax").run()
     english = shown_tensors(at)
     at.radio(key="lang").set_value("zh").run()
     assert at.query_params["lang"] == ["zh"] or at.query_params["lang"] == "zh"
     assert at.text_input(key="vjp_x").value == "3, 1"
-    assert at.selectbox(key="vjp_fn").value == "softmax"
+    assert at.radio(key="vjp_fn").value == "softmax"
     assert shown_tensors(at) == english
     assert at.title[0].value == catalog("zh")["vjp.title"]

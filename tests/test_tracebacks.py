@@ -112,7 +112,7 @@ def test_an_own_function_torch_cannot_build_j_for_gets_the_pages_message(
     # From a link to the playground, then the function picked on /jacobian.
     at = open_link({"f": expression, "x": x})
     at.switch_page("pages/jacobian.py").run()
-    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    at.radio(key="jacobian_fn").set_value("playground").run()
     assert not at.exception
     assert [error.value for error in at.error] == [expected]
     assert catalog("en")["jacobian.step_cost"] in [header.value for header in at.subheader]
@@ -123,6 +123,6 @@ def test_an_own_function_torch_cannot_build_j_for_gets_the_pages_message(
         at.text_input(key=f"playground_value_{row}").set_value(value)
     at.text_area(key="playground_f").set_value(expression).run()
     at.switch_page("pages/jacobian.py").run()
-    at.selectbox(key="jacobian_fn").set_value("playground").run()
+    at.radio(key="jacobian_fn").set_value("playground").run()
     assert not at.exception
     assert [error.value for error in at.error] == [expected]

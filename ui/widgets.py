@@ -48,11 +48,12 @@ def vector_input(
 def function_picker(
     t: Translator, key: str, names: list[str], default: str | None = None, link: str = "fn"
 ) -> str:
-    """The function, by its name in lessons/functions.py (so also in links)."""
+    """The function, by its name in lessons/functions.py (so also in links). Radio buttons:
+    three to six choices, all in view and one click away."""
     return linked(
         t,
         Link(link, names),
-        st.selectbox,
+        st.radio,
         t("common.function_label"),
         names,
         index=names.index(default) if default else 0,

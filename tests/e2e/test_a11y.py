@@ -12,7 +12,7 @@ import torch
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Browser, Page, expect
 
-from i18n import LANGUAGES, translate
+from i18n import LANGUAGES
 from lessons.functions import VECTOR_FUNCTIONS
 
 from .browser_helpers import (
@@ -175,19 +175,17 @@ def test_a_lesson_works_with_the_keyboard_alone(page: Page, app_server):
     page.keyboard.type("3, 4")
     page.keyboard.press("Enter")
     expect_text_in(page, "vjp_result", shown_gradient("vjp", (3, 4)))
-    # The function picker: the first ArrowDown opens its list on the next function.
-    picker = f"{keyed('vjp_fn')} input"
-    tab_to(page, picker)
-    for _ in range(list(VECTOR_FUNCTIONS).index("sine")):
+    # The function's radio buttons: Tab reaches the one chosen, an arrow chooses the next.
+    tab_to(page, f"{keyed('vjp_fn')} input:checked")
+    sine = list(VECTOR_FUNCTIONS).index("sine")
+    for _ in range(sine):
         page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    expect(page.locator(picker)).to_have_value(translate("en", "functions.sine"))
+    expect(page.locator(f"{keyed('vjp_fn')} input[value='{sine}']")).to_be_checked()
     expect_text_in(page, "vjp_result", str(torch.tensor([3.0, 4.0]).cos()))  # v = ones
 
 
 def test_the_playground_steps_move_with_the_arrow_keys(page: Page, app_server):
-    """The step slider, by keyboard. (The Previous and Next buttons of issue 18 will be
-    walked here once they exist.)"""
+    """The step slider, by keyboard."""
     open_page(page, app_server.url, PLAYGROUND, f"{PLAYGROUND_LINK}&lang=en")
     slider = f"{keyed('playground_step')} input[type='range']"
     step = page.locator(slider)
