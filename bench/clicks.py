@@ -51,7 +51,7 @@ class Interaction:
 
     @property
     def mean_ms(self) -> float:
-        # A mean, not a median: a class's server pays for the rare slow click too.
+        # What a class's server pays: the rare slow click counts too.
         return sum(self.cpu_ms) / len(self.cpu_ms)
 
     @property
