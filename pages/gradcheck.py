@@ -41,8 +41,14 @@ show_goal(t, "gradcheck")
 @fragment
 def lesson_body() -> None:
     st.subheader(t("gradcheck.step_inputs"), divider="gray")
+    lesson_at_x(function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER)))
+
+
+# Within it, x, h, the switch and all they drive: a change of one of them does not draw the
+# function's buttons again.
+@fragment
+def lesson_at_x(function_name: str) -> None:
     x_text = vector_input(t, "gradcheck_x", t("common.x_label"))
-    function_name = function_picker(t, "gradcheck_fn", list(FUNCTION_ORDER))
     exponent = linked(
         t,
         Link("h", STEP_EXPONENTS, step_text),

@@ -30,8 +30,13 @@ show_goal(t, "nonscalar")
 @fragment
 def lesson_body() -> None:
     st.subheader(t("nonscalar.step_inputs"), divider="gray")
+    lesson_at_x(function_picker(t, "nonscalar_fn", list(NONSCALAR_FUNCTIONS)))
+
+
+# Within it, x and all it drives: a new x does not draw the function's buttons again.
+@fragment
+def lesson_at_x(function_name: str) -> None:
     x_text = vector_input(t, "nonscalar_x", t("common.x_label"))
-    function_name = function_picker(t, "nonscalar_fn", list(NONSCALAR_FUNCTIONS))
 
     lesson = run_lesson(t, nonscalar_lesson, x_text, function_name, t.language)
     if lesson:

@@ -25,8 +25,13 @@ st.subheader(t("scalar.step_inputs"), divider="gray")
 # the exercises, the closing or the sidebar progress below and around it.
 @fragment
 def lesson_body() -> None:
+    lesson_at_x(function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS)))
+
+
+# Within it, x and all it drives: a new x does not draw the function's buttons again.
+@fragment
+def lesson_at_x(function_name: str) -> None:
     x_text = vector_input(t, "scalar_x", t("common.x_label"))
-    function_name = function_picker(t, "scalar_fn", list(SCALAR_FUNCTIONS))
 
     st.subheader(t("scalar.step_run"), divider="gray")
     lesson = run_lesson(t, scalar_lesson, x_text, function_name, t.language)

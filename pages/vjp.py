@@ -48,8 +48,13 @@ show_goal(t, "vjp")
 @fragment
 def lesson_body() -> None:
     st.subheader(t("vjp.step_inputs"), divider="gray")
+    lesson_at_x(function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS)))
+
+
+# Within it, x, v and all they drive: a new x or v does not draw the function's buttons again.
+@fragment
+def lesson_at_x(function_name: str) -> None:
     x_text = vector_input(t, "vjp_x", t("common.x_label"))
-    function_name = function_picker(t, "vjp_fn", list(VECTOR_FUNCTIONS))
     # y and its Jacobian do not depend on v: they stay on screen whatever v is.
     at_x = run_lesson(t, function_at_x, x_text, function_name)
     if at_x:

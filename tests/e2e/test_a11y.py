@@ -170,18 +170,19 @@ def tab_to(page: Page, selector: str, limit: int = 80) -> None:
 def test_a_lesson_works_with_the_keyboard_alone(page: Page, app_server):
     open_page(page, app_server.url, "vjp", "lang=en")
     expect_text_in(page, "vjp_result", shown_gradient("vjp", DEFAULT_X))
-    tab_to(page, f"{keyed('vjp_x')} input")
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type("3, 4")
-    page.keyboard.press("Enter")
-    expect_text_in(page, "vjp_result", shown_gradient("vjp", (3, 4)))
     # The function's radio buttons: Tab reaches the one chosen, an arrow chooses the next.
     tab_to(page, f"{keyed('vjp_fn')} input:checked")
     sine = list(VECTOR_FUNCTIONS).index("sine")
     for _ in range(sine):
         page.keyboard.press("ArrowDown")
     expect(page.locator(f"{keyed('vjp_fn')} input[value='{sine}']")).to_be_checked()
-    expect_text_in(page, "vjp_result", str(torch.tensor([3.0, 4.0]).cos()))  # v = ones
+    expect_text_in(page, "vjp_result", str(torch.tensor(DEFAULT_X).cos()))  # v = ones
+    # x is below it: Tab goes on to its box.
+    tab_to(page, f"{keyed('vjp_x')} input", limit=5)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("3, 4")
+    page.keyboard.press("Enter")
+    expect_text_in(page, "vjp_result", str(torch.tensor([3.0, 4.0]).cos()))
 
 
 def test_the_playground_steps_move_with_the_arrow_keys(page: Page, app_server):

@@ -1,5 +1,5 @@
 """Fragments on a real server: a playground step in Chromium, and a change of x on /scalar
-that reruns the lesson and nothing below it."""
+that reruns what x drives and nothing around it."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
@@ -58,15 +58,21 @@ async def change_x_on_scalar(base_url: str):
         return before, await tab.run()
 
 
-def test_a_new_x_reruns_the_lesson_body_and_leaves_the_exercises_as_they_were(app_server):
+def test_a_new_x_reruns_the_lesson_at_x_and_leaves_the_function_and_exercises_as_they_were(
+    app_server,
+):
     """The client reruns only the fragment that holds x (as a browser does): the server
-    sends the new result, and no element of the exercise boxes, which stay as drawn."""
+    sends the new result, and no element outside that fragment: not the function's radio
+    buttons (drawn by the fragment around it), nor the exercise boxes."""
     # In a thread of its own: Playwright's sync API keeps an asyncio loop in this one.
     with ThreadPoolExecutor(1) as thread:
         before, after = thread.submit(asyncio.run, change_x_on_scalar(app_server.url)).result()
     assert shown_gradient("scalar", (4, 5, 6)) in after.texts_in("scalar_result")
-    assert before.fragment_of("scalar_x") and after.fragment_of("scalar_x")
+    x_fragment = before.fragment_of("scalar_x")
+    assert x_fragment and after.fragment_of("scalar_x") == x_fragment
+    assert before.fragment_of("scalar_fn") not in ("", x_fragment)
+    assert after.widget("scalar_fn") is before.widget("scalar_fn")
     box = before.texts_in("scalar_two_dot_box")
     assert box and after.texts_in("scalar_two_dot_box") == box
-    kept = [path for path, drawn in before.fragments.items() if not drawn]
+    kept = [path for path, drawn in before.fragments.items() if drawn != x_fragment]
     assert kept and all(after.elements[path] is before.elements[path] for path in kept)
