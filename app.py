@@ -22,7 +22,9 @@ language = st.sidebar.radio(
 # Always in the URL, so that a copied link opens in the language it was copied in.
 st.query_params[LANGUAGE_KEY] = language
 t = Translator(language)
-st.set_page_config(page_title=t("app.name"), page_icon=":material/function:")
+# An emoji, not a :material/...: icon: the browser draws an emoji favicon itself, but fetches
+# a Material one from Google's font server on every run, which a class offline cannot reach.
+st.set_page_config(page_title=t("app.name"), page_icon="📉")
 
 
 def page(lesson_page: LessonPage, default: bool = False) -> st.Page:

@@ -64,6 +64,21 @@ def test_sidebar_links_open_every_page(page: Page, app_server):
         expect(page).to_have_url(url_of(app_server.url, spec.path))
 
 
+def test_a_page_and_its_reruns_load_nothing_from_other_servers(page: Page, app_server):
+    """A class may be served where nothing outside the server is reachable: the app's own
+    origin serves everything, the favicon included (it is drawn again on every run)."""
+    elsewhere: list[str] = []
+    own = (app_server.url, "data:", "blob:")
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(own) else elsewhere.append(request.url),
+    )
+    open_page(page, app_server.url, "scalar")
+    submit_text(page, "scalar_x", as_text((2, 3)))
+    expect_text_in(page, "scalar_result", shown_gradient("scalar", (2, 3)))
+    assert elsewhere == []
+
+
 @pytest.mark.parametrize(
     ("path", "x"), [("scalar", (2, 3)), ("nonscalar", (2, 3)), ("accumulate", (-1, 0.5))]
 )
