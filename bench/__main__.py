@@ -23,7 +23,16 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--reruns", type=int, default=20, help="warm reruns per page (rerun)")
     parser.add_argument(
-        "--clicks", type=int, default=10, help="browser interactions of each kind (clicks)"
+        "--clicks",
+        type=int,
+        default=10,
+        help="browser interactions of each kind per round (clicks)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of clicks, each on fresh servers and a fresh browser (clicks)",
     )
     parser.add_argument(
         "--learners",
@@ -75,7 +84,7 @@ def main() -> None:
             size.run(logs, arguments.option)
         # Last: Playwright's sync API leaves its asyncio loop behind in this thread.
         if "clicks" in arguments.sections:
-            clicks.run(logs, arguments.clicks, arguments.option)
+            clicks.run(logs, arguments.clicks, arguments.option, arguments.rounds)
         if "browser" in arguments.sections:
             first_chart.run(logs, arguments.option)
 

@@ -13,12 +13,12 @@ and the table gives both the raw figure and the figure less idle rate times wall
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 import torch
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Playwright, expect, sync_playwright
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.rerun import FLOOR_APP, new_x
@@ -48,6 +48,10 @@ class Interaction:
     presses: int = 1  # interactions (reruns asked for) in one act
     cpu_ms: list[float] = field(default_factory=list)
     idle_ms: list[float] = field(default_factory=list)  # idle rate times wall time, per press
+
+    def since(self, start: int) -> "Interaction":
+        """The same interaction's figures from its `start`-th on."""
+        return replace(self, cpu_ms=self.cpu_ms[start:], idle_ms=self.idle_ms[start:])
 
     @property
     def mean_ms(self) -> float:
@@ -133,7 +137,7 @@ def open_tab(browser, url: str) -> Page:
     return tab
 
 
-def run(log_dir: Path, repeats: int, options: list[str]) -> None:
+def run(log_dir: Path, repeats: int, options: list[str], rounds: int) -> None:
     if not CHROMIUM.exists():
         print(f"\n(clicks section skipped: {CHROMIUM} is missing)")
         return
@@ -144,10 +148,53 @@ def run(log_dir: Path, repeats: int, options: list[str]) -> None:
         (Interaction("/playground: one step (training-step example)", step_playground), STEP_PATH),
     ]
     floor_figures = Interaction("floor app: a new text input", new_floor_x)
+    items = [floor_figures, *(item for item, _ in interactions)]
+    ratios: dict[str, list[str]] = {item.name: [] for item in items}
+    floor_idles = []
+    with sync_playwright() as playwright:
+        for _ in range(rounds):
+            counted = {item.name: len(item.cpu_ms) for item in items}
+            floor_idles.append(
+                measure_round(log_dir, options, playwright, interactions, floor_figures, repeats)
+            )
+            this_round = {item.name: item.since(counted[item.name]) for item in items}
+            for item in items:
+                ratios[item.name].append(
+                    _ratios(this_round[item.name], this_round[floor_figures.name])
+                )
+    print_table(
+        f"Server CPU per interaction in Chromium, {repeats} of each in each of {rounds} rounds, "
+        "alternating with the floor app (an exercise's two reruns counted as two "
+        "interactions). Idle: the server's CPU with its tab open and nothing happening (the "
+        f"floor's: {p50(floor_idles) * 1000:.1f} ms per second), times the interaction's "
+        "wall time; the ratios compare what is left, as means and as medians of all rounds' "
+        "interactions",
+        COLUMNS,
+        [_row(item, floor_figures) for item in items],
+    )
+    print_table(
+        "The same by round, each on fresh servers and a fresh browser: times the floor, by "
+        "the mean (the median)",
+        ("interaction", *(f"round {n}" for n in range(1, rounds + 1))),
+        [(name, *figures) for name, figures in ratios.items()],
+    )
+
+
+def measure_round(
+    log_dir: Path,
+    options: list[str],
+    playwright: Playwright,
+    interactions: list[tuple[Interaction, str]],
+    floor_figures: Interaction,
+    repeats: int,
+) -> float:
+    """One round of every interaction, alternating with the floor's, on servers and a
+    browser of its own: a server's speed drifts from one start to the next (its memory
+    layout, where the scheduler puts it beside the browser), more than within one run.
+    Returns the floor server's idle rate."""
     with (
         running_app(log_dir, options=options) as app,
         running_app(log_dir, FLOOR_APP, options=options) as floor,
-        sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         floor_tab = open_tab(browser, floor.url)
@@ -162,15 +209,13 @@ def run(log_dir: Path, repeats: int, options: list[str]) -> None:
                 measure(floor, floor_idle, floor_tab, floor_figures, number)
             tab.context.close()
         browser.close()
-    print_table(
-        f"Server CPU per interaction in Chromium, {repeats} of each, alternating with the "
-        "floor app (an exercise's two reruns counted as two interactions). Idle: the "
-        f"server's CPU with its tab open and nothing happening (the floor's: "
-        f"{floor_idle * 1000:.1f} ms per second), times the interaction's wall time; "
-        "the ratios compare what is left, as means and as medians",
-        COLUMNS,
-        [_row(floor_figures, floor_figures)]
-        + [_row(item, floor_figures) for item, _ in interactions],
+    return floor_idle
+
+
+def _ratios(item: Interaction, floor: Interaction) -> str:
+    return (
+        f"{item.mean_net_ms / floor.mean_net_ms:.2f} "
+        f"({item.median_net_ms / floor.median_net_ms:.2f})"
     )
 
 
