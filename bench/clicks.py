@@ -3,7 +3,8 @@
 What a learner's click costs the server, fragments and websocket included (the script-only
 rerun timing misses both): a new x on /scalar, an exercise answer typed and checked, one
 step of the playground. Each interaction is followed by one on the floor app; every one
-waits for the numbers it must show, so a fast wrong page cannot win.
+waits for the numbers it must show, so a fast wrong page cannot win. It runs in rounds,
+each on fresh servers and a fresh browser, and gives the figures pooled and by round.
 
 A server spends CPU while nothing happens too (Streamlit polls its config files, uvicorn
 ticks), so an interaction the benchmark waits long for (over a second for a playground
@@ -162,15 +163,23 @@ def run(log_dir: Path, repeats: int, options: list[str], rounds: int) -> None:
                 ratios[item.name].append(
                     _ratios(this_round[item.name], this_round[floor_figures.name])
                 )
+    print_figures(items, ratios, repeats, p50(floor_idles))
+
+
+def print_figures(
+    items: list[Interaction], ratios: dict[str, list[str]], repeats: int, floor_idle: float
+) -> None:
+    """The pooled table (the floor first), then each round's ratios."""
+    rounds = len(ratios[items[0].name])
     print_table(
         f"Server CPU per interaction in Chromium, {repeats} of each in each of {rounds} rounds, "
         "alternating with the floor app (an exercise's two reruns counted as two "
         "interactions). Idle: the server's CPU with its tab open and nothing happening (the "
-        f"floor's: {p50(floor_idles) * 1000:.1f} ms per second), times the interaction's "
-        "wall time; the ratios compare what is left, as means and as medians of all rounds' "
-        "interactions",
+        f"floor's, median of the rounds: {floor_idle * 1000:.1f} ms per second), times the "
+        "interaction's wall time; the ratios compare what is left, as means and as medians "
+        "of all rounds' interactions",
         COLUMNS,
-        [_row(item, floor_figures) for item in items],
+        [_row(item, items[0]) for item in items],
     )
     print_table(
         "The same by round, each on fresh servers and a fresh browser: times the floor, by "
@@ -189,9 +198,9 @@ def measure_round(
     repeats: int,
 ) -> float:
     """One round of every interaction, alternating with the floor's, on servers and a
-    browser of its own: a server's speed drifts from one start to the next (its memory
-    layout, where the scheduler puts it beside the browser), more than within one run.
-    Returns the floor server's idle rate."""
+    browser of its own: the same code's ratio to the floor differs more from one pair of
+    servers to the next than from click to click (README, "Ninth round"). Returns the
+    floor server's idle rate."""
     with (
         running_app(log_dir, options=options) as app,
         running_app(log_dir, FLOOR_APP, options=options) as floor,
